@@ -1,0 +1,265 @@
+"""Layers with ``forward``/``backward``, the fully connected ``Linear`` layer, and ``Sequential``.
+
+Convention (used throughout the book): a mini-batch is a matrix whose *rows* are
+samples, so a layer computes ``u = x @ W + b`` with ``x`` of shape ``(N, D_in)``,
+``W`` of shape ``(D_in, D_out)`` and ``b`` of shape ``(D_out,)``. ``W[i, j]`` is the
+weight from input unit ``i`` to output unit ``j``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import check_finite, check_float, check_ndim, check_nonempty
+from .backend import to_device, xp
+
+__all__ = ["Layer", "Linear", "Sequential", "mlp", "INITIALIZERS"]
+
+INITIALIZERS = ("he", "xavier", "normal", "zeros")
+
+
+class Layer:
+    """Base class: ``params`` and ``grads`` are dicts with the same keys.
+
+    ``forward(x)`` caches what ``backward`` needs in underscore attributes;
+    ``backward(dout)`` fills ``self.grads`` and returns ``dx`` without modifying ``dout``.
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self.grads: dict = {}
+
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, dout):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def output_width(self, in_features: int) -> int:
+        """Width of the output for an input of width ``in_features``."""
+        return in_features
+
+    @property
+    def n_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Layer):
+    """Fully connected (affine) layer ``u = x @ W + b``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    init : {"he", "xavier", "normal", "zeros"}
+        ``"he"``: N(0, 2/in) (for ReLU); ``"xavier"``: N(0, 2/(in+out)) (Glorot normal,
+        for sigmoid/tanh); ``"normal"``: N(0, std**2); ``"zeros"``: all weights zero
+        (fails by symmetry, kept to show why).
+    std : float
+        Standard deviation for ``init="normal"``.
+    bias : bool
+        Whether the layer has a bias ``b``.
+    rng : numpy.random.Generator
+        Source of randomness; required unless ``init="zeros"``.
+    dtype : str or dtype
+        ``"float64"`` (default, exact for worked examples and gradient checks) or
+        ``"float32"`` (fast training).
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, init: str = "he",
+                 std: float = 0.01, bias: bool = True, rng=None, dtype="float64"):
+        super().__init__()
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"Linear: expected {name} to be a positive integer, got {v!r}")
+        if init not in INITIALIZERS:
+            raise ValueError(f"Linear: unknown init {init!r}; expected one of {INITIALIZERS}")
+        if init != "zeros" and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Linear: init={init!r} needs rng=numpy.random.Generator "
+                            f"(e.g. np.random.default_rng(0)), got {type(rng).__name__}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = init
+        scale = {"he": math.sqrt(2.0 / in_features),
+                 "xavier": math.sqrt(2.0 / (in_features + out_features)),
+                 "normal": std, "zeros": 0.0}[init]
+        if init == "zeros":
+            W = np.zeros((in_features, out_features))
+        else:
+            W = scale * rng.standard_normal((in_features, out_features))
+        self.params["W"] = to_device(W, dtype=dtype)
+        if bias:
+            self.params["b"] = to_device(np.zeros(out_features), dtype=dtype)
+        # Gradient buffers are allocated once and overwritten by every backward pass.
+        self.grads = {k: xp().zeros_like(v) for k, v in self.params.items()}
+        self._x = None
+
+    @classmethod
+    def from_weights(cls, W, b=None, dtype="float64") -> "Linear":
+        """Build a layer with given weights ``W`` (in, out) and optional bias ``b`` (out,)."""
+        W = to_device(np.asarray(W, dtype=float) if isinstance(W, (list, tuple)) else W, dtype=dtype)
+        check_ndim("Linear.from_weights", "W", W, 2)
+        layer = cls(W.shape[0], W.shape[1], init="zeros", bias=b is not None, dtype=dtype)
+        layer.params["W"][...] = W
+        if b is not None:
+            b = to_device(np.asarray(b, dtype=float) if isinstance(b, (list, tuple)) else b, dtype=dtype)
+            if b.shape != (W.shape[1],):
+                raise ValueError(f"Linear.from_weights: expected b of shape ({W.shape[1]},), "
+                                 f"got {tuple(b.shape)}")
+            layer.params["b"][...] = b
+        return layer
+
+    def forward(self, x):
+        if getattr(x, "ndim", None) != 2 or x.shape[1] != self.in_features:
+            shape = tuple(getattr(x, "shape", ())) or type(x).__name__
+            raise ValueError(f"{self!r}: expected input of shape (N, {self.in_features}), "
+                             f"got {shape}")
+        check_float(repr(self), "x", x)
+        self._x = x
+        u = x @ self.params["W"]
+        if "b" in self.params:
+            u += self.params["b"]
+        return u
+
+    def backward(self, dout):
+        if self._x is None:
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        if dout.shape != (self._x.shape[0], self.out_features):
+            raise ValueError(f"{self!r}: expected dout of shape ({self._x.shape[0]}, "
+                             f"{self.out_features}), got {tuple(dout.shape)}")
+        mod = xp()
+        mod.matmul(self._x.T, dout, out=self.grads["W"])
+        if "b" in self.grads:
+            dout.sum(axis=0, out=self.grads["b"])
+        return dout @ self.params["W"].T
+
+    def output_width(self, in_features: int) -> int:
+        return self.out_features
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}→{self.out_features})"
+
+
+
+class Sequential(Layer):
+    """A chain of layers applied in order, like PyTorch's ``nn.Sequential``.
+
+    ``params``/``grads`` are flat dicts keyed ``"<index>.<name>"`` (e.g. ``"0.W"``) whose
+    values are the layers' own arrays, so an optimizer updating them in place trains
+    the model.
+    """
+
+    def __init__(self, *layers: Layer):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: expected Layer objects, got {type(layer).__name__} "
+                                f"at position {i}")
+        self.layers = list(layers)
+
+    @property
+    def params(self):
+        return {f"{i}.{k}": v for i, l in enumerate(self.layers) for k, v in l.params.items()}
+
+    @params.setter
+    def params(self, value):  # set by Layer.__init__; Sequential derives its own
+        pass
+
+    @property
+    def grads(self):
+        return {f"{i}.{k}": v for i, l in enumerate(self.layers) for k, v in l.grads.items()}
+
+    @grads.setter
+    def grads(self, value):
+        pass
+
+    @property
+    def in_features(self):
+        for layer in self.layers:
+            if isinstance(layer, Linear):
+                return layer.in_features
+        return None
+
+    def forward(self, x):
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x, dtype=float)
+        check_ndim("Sequential", "x", x, 2)
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dout):
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def predict(self, x, batch_size: int = 10000):
+        """Outputs (scores) for ``x`` of shape (N, D), computed in chunks; checks for NaN."""
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x, dtype=float)
+        check_ndim("Sequential.predict", "x", x, 2)
+        check_nonempty("Sequential.predict", "x", x)
+        check_float("Sequential.predict", "x", x)
+        check_finite("Sequential.predict", "x", x)
+        outs = [self.forward(x[s:s + batch_size]) for s in range(0, x.shape[0], batch_size)]
+        return outs[0] if len(outs) == 1 else xp().concatenate(outs)
+
+    def output_width(self, in_features: int) -> int:
+        for layer in self.layers:
+            in_features = layer.output_width(in_features)
+        return in_features
+
+    def summary(self, in_features: int | None = None) -> str:
+        """A table of layers, output shapes and parameter counts (N = batch size)."""
+        width = in_features or self.in_features
+        rows = [("#", "Layer", "Output shape", "Params")]
+        for i, layer in enumerate(self.layers):
+            width = layer.output_width(width) if width is not None else None
+            shape = f"(N, {width})" if width is not None else "?"
+            rows.append((str(i), repr(layer), shape, f"{layer.n_params:,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        fmt = lambda r: "  ".join(r[c].ljust(widths[c]) if c < 3 else r[c].rjust(widths[c])  # noqa: E731
+                                  for c in range(4))
+        line = "-" * len(fmt(rows[0]))
+        body = [fmt(rows[0]), line] + [fmt(r) for r in rows[1:]] + [line]
+        body.append(f"Total params: {self.n_params:,}")
+        return "\n".join(body)
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(l) for l in self.layers) + ")"
+
+
+def mlp(sizes, activation="relu", *, init=None, rng=None, dtype="float64", **act_kwargs) -> Sequential:
+    """Build a fully connected network, e.g. ``mlp([784, 128, 64, 10], "relu", rng=rng)``.
+
+    An activation follows every ``Linear`` except the last (the output layer returns
+    scores; the loss applies softmax or sigmoid). ``init`` defaults to ``"he"`` for
+    ReLU-like activations and ``"xavier"`` otherwise.
+    """
+    from .activations import get_activation
+
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"mlp: expected at least two sizes (input and output), got {sizes}")
+    if init is None:
+        init = "he" if activation in ("relu", "leaky_relu", "prelu", "elu") else "xavier"
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(a, b, init=init, rng=rng, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(get_activation(activation, **act_kwargs))
+    return Sequential(*layers)

@@ -1,0 +1,173 @@
+"""Loss functions: ``forward(y, t)`` returns a Python float, ``backward()`` returns ``dL/dy``.
+
+Every loss averages over the ``N`` samples of the batch, so each backward divides by ``N``.
+Classification losses also have ``predict(y)``, turning outputs into class labels.
+"""
+
+from __future__ import annotations
+
+from ._validation import check_finite, check_labels, check_ndim, check_nonempty
+from .backend import get_array_module
+from .functions import log_softmax, sigmoid
+
+__all__ = ["Loss", "MeanSquaredError", "SoftmaxCrossEntropy", "SigmoidBinaryCrossEntropy",
+           "HingeLoss"]
+
+
+class Loss:
+    """Base class. ``is_classifier`` tells ``fit`` whether accuracy is meaningful."""
+
+    is_classifier = False
+
+    def __call__(self, y, t):
+        return self.forward(y, t)
+
+    def _check(self, y):
+        name = type(self).__name__
+        check_nonempty(name, "y", y)
+        check_finite(name, "y", y)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class MeanSquaredError(Loss):
+    """``L = (1/N) sum_n 1/2 ||y_n - t_n||^2``; the 1/2 cancels the 2 of the derivative.
+
+    ``backward`` returns ``(y - t) / N``. ``y`` and ``t`` must have the same shape.
+    """
+
+    def forward(self, y, t):
+        xp = get_array_module(y)
+        t = xp.asarray(t, dtype=y.dtype)
+        if y.shape != t.shape:
+            raise ValueError(f"MeanSquaredError: expected t of the same shape as y "
+                             f"{tuple(y.shape)}, got {tuple(t.shape)}")
+        check_ndim("MeanSquaredError", "y", y, (1, 2))
+        self._check(y)
+        check_finite("MeanSquaredError", "t", t)
+        self._diff = y - t
+        self._n = y.shape[0]
+        return float(0.5 * (self._diff ** 2).sum() / self._n)
+
+    def backward(self):
+        return self._diff / self._n
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by cross-entropy, fused: ``L = -(1/N) sum_n log y_{n, t_n}``.
+
+    Computed as ``-log_softmax`` so no ``log(0)`` can occur even for huge scores.
+    ``t`` is either integer labels of shape (N,) or one-hot / probability rows (N, C).
+    ``backward`` returns ``(softmax(y) - T) / N``.
+    """
+
+    is_classifier = True
+
+    def forward(self, y, t):
+        check_ndim("SoftmaxCrossEntropy", "y", y, 2)
+        self._check(y)
+        xp = get_array_module(y)
+        n, c = y.shape
+        logp = log_softmax(y)
+        self._prob = xp.exp(logp)
+        if t.ndim == 1:
+            if t.shape[0] != n:
+                raise ValueError(f"SoftmaxCrossEntropy: expected {n} labels, got {t.shape[0]}")
+            check_labels("SoftmaxCrossEntropy", t, c)
+            self._labels, self._T = t, None
+            return float(-logp[xp.arange(n), t].sum() / n)
+        if t.shape != y.shape:
+            raise ValueError(f"SoftmaxCrossEntropy: expected labels (N,) or one-hot {tuple(y.shape)}, "
+                             f"got {tuple(t.shape)}")
+        check_finite("SoftmaxCrossEntropy", "t", t)
+        self._labels, self._T = None, t
+        return float(-(t * logp).sum() / n)
+
+    @property
+    def probabilities(self):
+        """Softmax of the last forward's scores, shape (N, C)."""
+        return self._prob
+
+    def backward(self):
+        n = self._prob.shape[0]
+        dx = self._prob.copy()
+        if self._T is None:
+            dx[get_array_module(dx).arange(n), self._labels] -= 1
+        else:
+            dx -= self._T
+        dx /= n
+        return dx
+
+    @staticmethod
+    def predict(y):
+        return y.argmax(axis=1)
+
+
+def _flat_binary(who, y, t):
+    check_ndim(who, "y", y, (1, 2))
+    if y.ndim == 2 and y.shape[1] != 1:
+        raise ValueError(f"{who}: expected one score per sample, shape (N,) or (N, 1), "
+                         f"got {tuple(y.shape)}")
+    xp = get_array_module(y)
+    t = xp.asarray(t)
+    if t.size != y.shape[0]:
+        raise ValueError(f"{who}: expected {y.shape[0]} targets, got shape {tuple(t.shape)}")
+    return y.reshape(-1), t.reshape(-1).astype(y.dtype)
+
+
+class SigmoidBinaryCrossEntropy(Loss):
+    """Sigmoid then binary cross-entropy on raw scores ``z`` (logistic regression).
+
+    ``L = (1/N) sum_n [softplus(z_n) - t_n z_n]``, which equals
+    ``-(1/N) sum [t log s + (1 - t) log(1 - s)]`` with ``s = sigmoid(z)`` but never takes
+    ``log(0)``. ``t`` in {0, 1}. ``backward`` returns ``(sigmoid(z) - t) / N``.
+    """
+
+    is_classifier = True
+
+    def forward(self, y, t):
+        who = "SigmoidBinaryCrossEntropy"
+        self._check(y)
+        z, tt = _flat_binary(who, y, t)
+        xp = get_array_module(z)
+        if bool(((tt < 0) | (tt > 1)).any()):
+            raise ValueError(f"{who}: expected targets in [0, 1], got values from "
+                             f"{float(tt.min()):g} to {float(tt.max()):g}")
+        self._shape, self._z, self._t = y.shape, z, tt
+        return float((xp.logaddexp(0, z) - tt * z).mean())
+
+    def backward(self):
+        return ((sigmoid(self._z) - self._t) / self._z.shape[0]).reshape(self._shape)
+
+    @staticmethod
+    def predict(y):
+        return (y.reshape(-1) > 0).astype(int)
+
+
+class HingeLoss(Loss):
+    """Binary SVM hinge loss ``L = (1/N) sum_n max(0, 1 - t_n s_n)`` with ``t`` in {-1, +1}.
+
+    ``backward`` returns ``-t / N`` where the margin ``t s`` is below 1, else 0.
+    """
+
+    is_classifier = True
+
+    def forward(self, y, t):
+        who = "HingeLoss"
+        self._check(y)
+        s, tt = _flat_binary(who, y, t)
+        xp = get_array_module(s)
+        if not bool(((tt == 1) | (tt == -1)).all()):
+            raise ValueError(f"{who}: expected targets -1 or +1, got values "
+                             f"{sorted(set(xp.unique(tt).tolist()))[:5]}")
+        self._shape, self._t = y.shape, tt
+        self._active = (1 - tt * s) > 0
+        return float(xp.maximum(0, 1 - tt * s).mean())
+
+    def backward(self):
+        return (-self._t * self._active / self._t.shape[0]).reshape(self._shape)
+
+    @staticmethod
+    def predict(y):
+        return (y.reshape(-1) >= 0).astype(int) * 2 - 1

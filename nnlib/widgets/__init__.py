@@ -1,0 +1,9 @@
+"""Interactive explorers of the book (ipywidgets 8).
+
+Each explorer keeps its logic in ``compute`` (tested in pytest by setting control values)
+and draws a figure that the HTML book shows as a static image of the initial state.
+"""
+
+from ._base import Explorer
+
+__all__ = ["Explorer"]
