@@ -99,6 +99,22 @@ class Sigmoid(Activation):
         y = _sigmoid(x, self.gain)
         return self.gain * y * (1 - y)
 
+    def forward(self, x):
+        # Keep the output y: backward needs f' = a y (1 - y), so it need not evaluate the
+        # sigmoid a second time.
+        self._x = x
+        self._y = _sigmoid(x, self.gain)
+        return self._y
+
+    def backward(self, dout):
+        if self._x is None:
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        if dout.shape != self._x.shape:
+            raise ValueError(f"{self!r}: expected dout of shape {tuple(self._x.shape)}, "
+                             f"got {tuple(dout.shape)}")
+        y = self._y
+        return dout * (self.gain * y * (1 - y))
+
     def _args(self):
         return "" if self.gain == 1 else f"gain={self.gain:g}"
 
@@ -379,12 +395,19 @@ class Softmax(Layer):
     ``(y - t) / N``.
     """
 
+    _y = None
+
     def forward(self, x):
         self._y = _softmax(x, axis=-1)
         return self._y
 
     def backward(self, dout):
         y = self._y
+        if y is None:
+            raise RuntimeError("Softmax(): backward called before forward")
+        if dout.shape != y.shape:
+            raise ValueError(f"Softmax(): expected dout of shape {tuple(y.shape)}, "
+                             f"got {tuple(dout.shape)}")
         return y * (dout - (dout * y).sum(axis=-1, keepdims=True))
 
     def function(self, x):
@@ -394,6 +417,7 @@ class Softmax(Layer):
         return "Softmax()"
 
 
+#: The activations by name (the names :func:`get_activation` accepts), mapped to their classes.
 ACTIVATIONS = {
     "identity": Identity, "step": Step, "sigmoid": Sigmoid, "tanh": Tanh,
     "hard_sigmoid": HardSigmoid, "hard_tanh": HardTanh, "relu": ReLU,

@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,7 @@ def _read_verified(key: str, folder: Path, download: bool) -> bytes:
         # A downloaded file may be compressed differently: accept it if its content matches.
         try:
             raw = gzip.decompress(blob)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged deflate data
             problem = f"it is not a complete gzip file ({exc})"
         else:
             if _sha256(raw) == MNIST_RAW_SHA256[key]:
@@ -139,15 +140,16 @@ def load_mnist(*, normalize: bool = True, flatten: bool = True, one_hot: bool = 
         Images as rows of 784 values (N, 784); otherwise (N, 28, 28).
     one_hot : bool
         Labels as (N, 10) one-hot rows; otherwise integers 0–9 of shape (N,).
-    data_dir : path or None
-        Folder with the four ``.gz`` files; default :func:`mnist_dir`.
+    data_dir : str or None
+        Folder (a ``str`` or ``pathlib.Path``) with the four ``.gz`` files; default :func:`mnist_dir`.
     download : bool or None
         Download missing files from a public mirror; default: only when reading from the
         cache folder (never into the repository's bundled ``data/``).
 
     Returns
     -------
-    (x_train, t_train), (x_test, t_test)
+    train, test : tuple
+        ``(x_train, t_train)`` and ``(x_test, t_test)``.
     """
     folder = Path(data_dir) if data_dir is not None else mnist_dir()
     if download is None:
@@ -164,7 +166,11 @@ def load_mnist(*, normalize: bool = True, flatten: bool = True, one_hot: bool = 
         if flatten:
             x = x.reshape(x.shape[0], -1)
         if normalize:
-            x = x.astype(dtype) / np.asarray(255, dtype=dtype)
+            # The ufunc converts uint8 to ``dtype`` chunk by chunk inside the division, so
+            # there is one pass and no full-size temporary; the values are exactly those
+            # of x.astype(dtype) / 255. (result_type(dtype, float16) is ``dtype`` for a
+            # float dtype and float64 for an integer one, as the true division gives.)
+            x = np.divide(x, np.asarray(255, dtype=dtype), dtype=np.result_type(dtype, np.float16))
         else:
             x = x.copy()  # a writable array independent of the file buffer
         if one_hot:
@@ -180,8 +186,12 @@ def load_wine(return_names: bool = False):
 
     Returns
     -------
-    x : float64 (178, 13);  t : int (178,)
-    and, with ``return_names``, the feature names and class names.
+    x : array
+        Features, float64, shape (178, 13).
+    t : array
+        Labels, int, shape (178,).
+    feature_names, class_names : list of str
+        Only with ``return_names=True``.
     """
     try:
         from sklearn.datasets import load_wine as _sk_load_wine
@@ -206,7 +216,10 @@ def make_toy_wine(n: int = 200, *, rng):
 
     Returns
     -------
-    x : float64 (n, 4);  t : int (n,)
+    x : array
+        Features, float64, shape (n, 4).
+    t : array
+        Labels, int, shape (n,).
     """
     _check_rng("make_toy_wine", rng)
     t = np.arange(n) % 2
@@ -284,6 +297,7 @@ def make_spirals(n: int = 200, *, classes: int = 2, noise: float = 0.2, turns: f
     return x, t.astype(np.int64)
 
 
+#: The 2-D toy problems by name (the names :func:`make_dataset` accepts).
 TOY_DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons,
                 "spirals": make_spirals}
 

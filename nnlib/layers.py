@@ -127,7 +127,12 @@ class Linear(Layer):
             u += self.params["b"]
         return u
 
-    def backward(self, dout):
+    def backward(self, dout, *, input_grad: bool = True):
+        """Fill ``grads`` (``dW = x.T @ dout``, ``db = dout.sum(0)``) and return ``dx = dout @ W.T``.
+
+        With ``input_grad=False`` the layer skips ``dx`` and returns ``None``: the first layer
+        of a network needs no gradient for the data, and ``dx`` costs as much as ``dW``.
+        """
         if self._x is None:
             raise RuntimeError(f"{self!r}: backward called before forward")
         if dout.shape != (self._x.shape[0], self.out_features):
@@ -137,7 +142,7 @@ class Linear(Layer):
         mod.matmul(self._x.T, dout, out=self.grads["W"])
         if "b" in self.grads:
             dout.sum(axis=0, out=self.grads["b"])
-        return dout @ self.params["W"].T
+        return dout @ self.params["W"].T if input_grad else None
 
     def output_width(self, in_features: int) -> int:
         return self.out_features
@@ -196,8 +201,17 @@ class Sequential(Layer):
             x = layer.forward(x)
         return x
 
-    def backward(self, dout):
-        for layer in reversed(self.layers):
+    def backward(self, dout, *, input_grad: bool = True):
+        """Backpropagate ``dout`` through every layer; return ``dL/dx`` for the input.
+
+        ``input_grad=False`` (used by ``fit``) lets a first ``Linear`` layer skip the
+        gradient for the input data, a third of its matrix products (``None`` is returned
+        when it was skipped).
+        """
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not input_grad and isinstance(layer, Linear):
+                return layer.backward(dout, input_grad=False)
             dout = layer.backward(dout)
         return dout
 

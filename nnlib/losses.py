@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._validation import check_finite, check_labels, check_ndim, check_nonempty
 from .backend import get_array_module
-from .functions import log_softmax, sigmoid
+from .functions import sigmoid
 
 __all__ = ["Loss", "MeanSquaredError", "SoftmaxCrossEntropy", "SigmoidBinaryCrossEntropy",
            "HingeLoss"]
@@ -69,20 +69,27 @@ class SoftmaxCrossEntropy(Loss):
         self._check(y)
         xp = get_array_module(y)
         n, c = y.shape
-        logp = log_softmax(y)
-        self._prob = xp.exp(logp)
+        # One exp for both outputs: with z = y - max(y) (so exp(z) <= 1 cannot overflow),
+        # softmax = exp(z) / s and log softmax = z - log s, where s = sum exp(z) >= 1.
+        z = y - y.max(axis=1, keepdims=True)
+        prob = xp.exp(z)
+        s = prob.sum(axis=1, keepdims=True)
+        prob /= s
+        log_s = xp.log(s)
+        # State is set only after every check has passed (a failed call changes nothing).
         if t.ndim == 1:
             if t.shape[0] != n:
                 raise ValueError(f"SoftmaxCrossEntropy: expected {n} labels, got {t.shape[0]}")
             check_labels("SoftmaxCrossEntropy", t, c)
-            self._labels, self._T = t, None
-            return float(-logp[xp.arange(n), t].sum() / n)
+            self._prob, self._labels, self._T = prob, t, None
+            # -(1/N) sum_n log p_{n,t_n} = (1/N) sum_n (log s_n - z_{n,t_n})
+            return float((log_s.sum() - z[xp.arange(n), t].sum()) / n)
         if t.shape != y.shape:
             raise ValueError(f"SoftmaxCrossEntropy: expected labels (N,) or one-hot {tuple(y.shape)}, "
                              f"got {tuple(t.shape)}")
         check_finite("SoftmaxCrossEntropy", "t", t)
-        self._labels, self._T = None, t
-        return float(-(t * logp).sum() / n)
+        self._prob, self._labels, self._T = prob, None, t
+        return float(-(t * (z - log_s)).sum() / n)
 
     @property
     def probabilities(self):
@@ -131,7 +138,7 @@ class SigmoidBinaryCrossEntropy(Loss):
         self._check(y)
         z, tt = _flat_binary(who, y, t)
         xp = get_array_module(z)
-        if bool(((tt < 0) | (tt > 1)).any()):
+        if not bool(((tt >= 0) & (tt <= 1)).all()):  # also catches NaN targets
             raise ValueError(f"{who}: expected targets in [0, 1], got values from "
                              f"{float(tt.min()):g} to {float(tt.max()):g}")
         self._shape, self._z, self._t = y.shape, z, tt

@@ -14,6 +14,8 @@ __all__ = ["Optimizer", "SGD", "Momentum", "AdaGrad", "Adam"]
 
 
 class Optimizer:
+    """Base class: ``update(params, grads)`` changes ``params`` in place; ``lr`` is the learning rate."""
+
     def __init__(self, lr: float):
         if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"{type(self).__name__}: expected a learning rate lr > 0, got {lr!r}")
@@ -92,6 +94,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m, self.v = {}, {}
+        self._scratch = {}
 
     def update(self, params, grads):
         self._check(params, grads)
@@ -103,10 +106,23 @@ class Adam(Optimizer):
             if k not in self.m:
                 self.m[k] = xp.zeros_like(p)
                 self.v[k] = xp.zeros_like(p)
+                self._scratch[k] = (xp.empty_like(p), xp.empty_like(p))
             g = grads[k]
             m, v = self.m[k], self.v[k]
+            # The formulas above, written with out= into two scratch arrays kept per
+            # parameter, so a step allocates no temporary arrays (same operations, same order,
+            # same results as the one-line version).
+            a, b = self._scratch[k]
             m *= self.beta1
-            m += (1 - self.beta1) * g
+            xp.multiply(g, 1 - self.beta1, out=a)
+            m += a                                  # m = b1 m + (1 - b1) g
             v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
-            p -= (self.lr / c1) * m / (xp.sqrt(v / c2) + self.eps)
+            xp.multiply(g, g, out=a)
+            a *= 1 - self.beta2
+            v += a                                  # v = b2 v + (1 - b2) g^2
+            xp.multiply(m, self.lr / c1, out=a)     # a = (lr / c1) m
+            xp.divide(v, c2, out=b)
+            xp.sqrt(b, out=b)
+            b += self.eps                           # b = sqrt(v / c2) + eps
+            a /= b
+            p -= a

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._validation import check_finite, check_float, check_labels, check_ndim, check_nonempty
 from .backend import get_array_module, to_cpu
+from .layers import Linear, Sequential
 
 __all__ = ["minibatches", "fit", "evaluate", "accuracy", "confusion_matrix", "History",
            "progress_default"]
@@ -24,6 +25,16 @@ def progress_default() -> bool:
     return ci in ("", "0", "false", "no")
 
 
+def _check_batching(x, t, batch_size, rng, shuffle):
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"minibatches: expected a positive integer batch_size, got {batch_size!r}")
+    if t.shape[0] != x.shape[0]:
+        raise ValueError(f"minibatches: x has {x.shape[0]} samples but t has {t.shape[0]}")
+    if shuffle and not isinstance(rng, np.random.Generator):
+        raise TypeError("minibatches: shuffle=True needs rng=numpy.random.Generator, got "
+                        f"{type(rng).__name__}")
+
+
 def minibatches(x, t, batch_size: int, rng=None, shuffle: bool = True):
     """Yield ``(x_batch, t_batch)`` covering the data once (one epoch).
 
@@ -31,19 +42,35 @@ def minibatches(x, t, batch_size: int, rng=None, shuffle: bool = True):
     copy per epoch) and then cut into consecutive slices, which are views: no new array
     per step. The last batch may be smaller.
     """
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"minibatches: expected a positive integer batch_size, got {batch_size!r}")
+    _check_batching(x, t, batch_size, rng, shuffle)
     n = x.shape[0]
-    if t.shape[0] != n:
-        raise ValueError(f"minibatches: x has {n} samples but t has {t.shape[0]}")
     if shuffle:
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError("minibatches: shuffle=True needs rng=numpy.random.Generator, got "
-                            f"{type(rng).__name__}")
         perm = get_array_module(x).asarray(rng.permutation(n))
         x, t = x[perm], t[perm]
     for start in range(0, n, batch_size):
         yield x[start:start + batch_size], t[start:start + batch_size]
+
+
+def _shuffled_batches(x, t, batch_size: int, rng):
+    """The batches of ``minibatches(x, t, batch_size, rng)``, gathered into reused buffers.
+
+    Same permutation, same batches, but instead of copying the whole permuted data set
+    every epoch (188 MB for MNIST in float32, a fresh allocation that the OS must page in),
+    each batch is gathered with ``take(..., out=)`` into one buffer that stays in the cache.
+    Only for ``fit``: every yielded batch is overwritten by the next one.
+    """
+    _check_batching(x, t, batch_size, rng, True)
+    xp = get_array_module(x)
+    n = x.shape[0]
+    perm = xp.asarray(rng.permutation(n))
+    xb = xp.empty((min(batch_size, n),) + x.shape[1:], dtype=x.dtype)
+    tb = xp.empty((min(batch_size, n),) + t.shape[1:], dtype=t.dtype)
+    for start in range(0, n, batch_size):
+        idx = perm[start:start + batch_size]
+        m = idx.shape[0]  # the last batch may be smaller: use the front of the buffers
+        xp.take(x, idx, axis=0, out=xb[:m])
+        xp.take(t, idx, axis=0, out=tb[:m])
+        yield xb[:m], tb[:m]
 
 
 def accuracy(model, x, t, loss=None) -> float:
@@ -128,14 +155,18 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
     model : Sequential
     loss : Loss
     optimizer : Optimizer
-    x_train : array (N, D) float;  t_train : array (N,) int labels or (N, C)
+    x_train : array
+        Inputs, float, shape (N, D).
+    t_train : array
+        Integer labels, shape (N,), or one-hot rows, shape (N, C).
     epochs, batch_size : int
     rng : numpy.random.Generator
-    x_test, t_test : optional arrays for evaluation after each epoch
+    x_test, t_test : array, optional
+        Data for evaluation after each epoch.
     progress : bool or None
         Show a tqdm progress bar; ``None`` = on, except under CI (see :func:`progress_default`).
-    callback : callable(epoch, history) or None
-        Called after each epoch (e.g. to update a plot).
+    callback : callable or None
+        Called as ``callback(epoch, history)`` after each epoch (e.g. to update a plot).
     """
     who = "fit"
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -159,7 +190,7 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            for step, (xb, tb) in enumerate(minibatches(x_train, t_train, batch_size, rng), 1):
+            for step, (xb, tb) in enumerate(_shuffled_batches(x_train, t_train, batch_size, rng), 1):
                 y = model.forward(xb)
                 value = loss.forward(y, tb)
                 if not math.isfinite(value):
@@ -167,7 +198,11 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
                         f"fit: the loss became {value} at epoch {epoch}, step {step}; the "
                         f"parameters keep their values from before this step. Try a smaller "
                         f"learning rate (now {getattr(optimizer, 'lr', '?')}) or check the inputs.")
-                model.backward(loss.backward())
+                # The data need no gradient: the first layer may skip dL/dx.
+                if isinstance(model, (Sequential, Linear)):
+                    model.backward(loss.backward(), input_grad=False)
+                else:
+                    model.backward(loss.backward())
                 optimizer.update(model.params, model.grads)
                 if bar is not None:
                     bar.update(1)

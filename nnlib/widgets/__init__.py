@@ -5,5 +5,9 @@ and draws a figure that the HTML book shows as a static image of the initial sta
 """
 
 from ._base import Explorer
+from .descent import GradientDescentExplorer
+from .playground import Playground
+from .activation import ActivationExplorer
+from .neuron import NeuronExplorer
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "GradientDescentExplorer", "Playground", "ActivationExplorer", "NeuronExplorer"]

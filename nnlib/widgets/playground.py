@@ -1,0 +1,196 @@
+"""A small "TensorFlow Playground": train a network on a 2-D toy data set live (chapter 6).
+
+:func:`train_playground` does the work (plain NumPy through ``nnlib``; tested in pytest);
+:class:`Playground` puts controls on it and draws the loss curve and the decision region.
+A few hundred steps on 200 points take well under a second on one CPU core.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ..datasets import TOY_DATASETS, make_dataset
+from ..layers import mlp
+from ..losses import SoftmaxCrossEntropy
+from ..optimizers import SGD, Adam
+from ..training import minibatches
+from ._base import Explorer
+
+__all__ = ["train_playground", "Playground", "DATA_SEED", "N_SAMPLES", "OPTIMIZERS"]
+
+#: The data sets are drawn once with this seed, so only the network's seed varies.
+DATA_SEED = 2024
+#: Number of training points of every data set.
+N_SAMPLES = 200
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+
+
+def _grid(x, resolution, margin=0.3):
+    # The same grid as nnlib.plotting.plot_decision_regions builds for these limits.
+    lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
+    xlim, ylim = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    return gx, gy, xlim, ylim
+
+
+def train_playground(dataset="xor", hidden=8, layers=1, activation="tanh", lr=0.03,
+                     batch_size=10, steps=300, optimizer="adam", seed=0, *, n=N_SAMPLES,
+                     resolution=60) -> dict:
+    """Train ``mlp([2] + [hidden] * layers + [2], activation)`` with softmax cross-entropy.
+
+    The data set ``dataset`` (one of ``xor``, ``circles``, ``moons``, ``spirals``) is drawn
+    with :data:`DATA_SEED`; ``seed`` sets the initial weights and the shuffling. Training
+    runs ``steps`` mini-batch updates of size ``batch_size`` (epochs follow one another,
+    each reshuffled).
+
+    Returns
+    -------
+    dict with
+        ``x`` (n, 2), ``t`` (n,) : the training data;
+        ``loss_steps``, ``loss_history`` : arrays of equal length, step numbers
+        ``0, k, 2k, ..., steps`` (``k = max(1, steps // 100)``) and the loss on the whole
+        training set after that many steps;
+        ``accuracy`` : float, training accuracy at the end;
+        ``epochs`` : float, ``steps * batch_size / n`` (passes over the data);
+        ``grid_x``, ``grid_y``, ``proba`` : arrays (resolution, resolution), the grid and the
+        predicted probability of class 1 on it; ``xlim``, ``ylim`` : the grid's extent;
+        ``model`` : the trained ``Sequential``.
+    """
+    if dataset not in TOY_DATASETS:
+        raise ValueError(f"train_playground: unknown data set {dataset!r}; expected one of "
+                         f"{', '.join(TOY_DATASETS)}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"train_playground: unknown optimizer {optimizer!r}; expected one of "
+                         f"{', '.join(OPTIMIZERS)}")
+    for name, v in (("hidden", hidden), ("layers", layers), ("batch_size", batch_size)):
+        if int(v) < 1:
+            raise ValueError(f"train_playground: expected {name} >= 1, got {v!r}")
+    if int(steps) < 0:
+        raise ValueError(f"train_playground: expected steps >= 0, got {steps!r}")
+    x, t = make_dataset(dataset, n, rng=np.random.default_rng(DATA_SEED))
+    rng = np.random.default_rng(seed)
+    model = mlp([2] + [int(hidden)] * int(layers) + [2], activation, rng=rng)
+    loss = SoftmaxCrossEntropy()
+    opt = OPTIMIZERS[optimizer](float(lr))
+    # The curve shows the loss on the whole training set (smooth enough to read even when
+    # single mini-batches are noisy), measured at about 100 points to keep updates fast.
+    every = max(1, int(steps) // 100)
+    loss_steps, history = [0], [loss.forward(model.forward(x), t)]
+    done = 0
+    while done < steps:
+        for xb, tb in minibatches(x, t, int(batch_size), rng):
+            loss.forward(model.forward(xb), tb)
+            model.backward(loss.backward())
+            opt.update(model.params, model.grads)
+            done += 1
+            if done % every == 0 or done == steps:
+                loss_steps.append(done)
+                history.append(loss.forward(model.forward(x), t))
+            if done == steps:
+                break
+    scores = model.forward(x)
+    acc = float((scores.argmax(axis=1) == t).mean())
+    gx, gy, xlim, ylim = _grid(x, resolution)
+    s = model.forward(np.column_stack([gx.ravel(), gy.ravel()]))
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    proba = (p[:, 1] / p.sum(axis=1)).reshape(gx.shape)
+    return {"x": x, "t": t, "loss_steps": np.array(loss_steps), "loss_history": np.array(history),
+            "accuracy": acc,
+            "epochs": steps * int(batch_size) / n, "grid_x": gx, "grid_y": gy, "proba": proba,
+            "xlim": xlim, "ylim": ylim, "model": model}
+
+
+class Playground(Explorer):
+    """Data set, network, learning rate and batch size; trains on every change.
+
+    Left axes: the training loss against the step. Right axes: the decision region
+    (probability of class 1, the 0.5 contour in black) with the training points.
+    """
+
+    figsize = (9, 3.8)
+    title = "プレイグラウンド"
+
+    def __init__(self, **initial):
+        defaults = {"dataset": "xor", "hidden": 8, "layers": 1, "activation": "tanh",
+                    "lr": 0.03, "batch_size": 10, "steps": 300, "optimizer": "adam", "seed": 0}
+        unknown = set(initial) - set(defaults)
+        if unknown:
+            raise KeyError(f"Playground: unknown settings {sorted(unknown)}; expected some of "
+                           f"{sorted(defaults)}")
+        self._initial = {**defaults, **initial}
+        super().__init__()
+
+    def _make_controls(self, w):
+        v = self._initial
+        style = {"description_width": "initial"}
+        kw = {"style": style, "continuous_update": False}
+        return {
+            "dataset": w.Dropdown(options=[("XOR", "xor"), ("同心円 (circles)", "circles"),
+                                           ("三日月 (moons)", "moons"),
+                                           ("渦巻き (spirals)", "spirals")],
+                                  value=v["dataset"], description="データ", style=style),
+            "hidden": w.IntSlider(value=v["hidden"], min=1, max=32, description="中間層のユニット数",
+                                  **kw),
+            "layers": w.IntSlider(value=v["layers"], min=1, max=3, description="中間層の数", **kw),
+            "activation": w.Dropdown(options=[("tanh", "tanh"), ("ReLU", "relu"),
+                                              ("シグモイド", "sigmoid")],
+                                     value=v["activation"], description="活性化関数", style=style),
+            "lr": w.FloatLogSlider(value=v["lr"], base=10, min=-3, max=0, step=0.1,
+                                   description="学習率 η", readout_format=".3f", **kw),
+            "batch_size": w.Dropdown(options=[("1", 1), ("10", 10), ("50", 50),
+                                              (f"{N_SAMPLES}（全データ）", N_SAMPLES)],
+                                     value=v["batch_size"], description="バッチサイズ",
+                                     style=style),
+            "steps": w.IntSlider(value=v["steps"], min=50, max=1000, step=50,
+                                 description="ステップ数", **kw),
+            "optimizer": w.Dropdown(options=[("Adam", "adam"), ("SGD", "sgd")],
+                                    value=v["optimizer"], description="最適化", style=style),
+            "seed": w.IntSlider(value=v["seed"], min=0, max=9, description="乱数の種", **kw),
+        }
+
+    def compute(self, **values):
+        return train_playground(**values)
+
+    def draw(self, fig, state):
+        from ..plotting import plot_decision_regions
+
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        h = state["loss_history"]
+        ax.plot(state["loss_steps"], h, color="#1f77b4", lw=1.5)
+        ax.set_xlabel("ステップ（パラメータの更新回数）")
+        ax.set_ylabel("訓練データの損失")
+        ax.set_ylim(0, max(float(h.max()) * 1.05, 0.1))
+        ax.set_title(f"{state['epochs']:g} エポック", fontsize=10)
+        ax.grid(alpha=0.3)
+
+        shape = state["grid_x"].shape
+
+        def predict(grid):
+            # plot_decision_regions asks for the grid that compute already evaluated.
+            if grid.shape[0] != state["proba"].size:
+                raise ValueError("Playground.draw: grid size differs from the computed one")
+            return state["proba"].ravel()
+
+        plot_decision_regions(predict, state["x"], state["t"], ax=ax2, resolution=shape[0],
+                              xlim=state["xlim"], ylim=state["ylim"], proba=True,
+                              title=f"訓練データの正解率 {100 * state['accuracy']:.1f} %")
+        ax2.title.set_fontsize(10)
+        # Fixed margins instead of tight_layout, which would lay out every label once more
+        # (a third of the drawing time).
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
+
+    def png(self) -> bytes:
+        # The margins are fixed in draw, so one rendering without bbox_inches="tight"
+        # suffices (the tight box would draw the figure twice).
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png")
+        return buf.getvalue()
+
+    def describe(self, state):
+        h = state["loss_history"]
+        return (f"<p>損失 {h[0]:.3f} → {h[-1]:.3f}、訓練データの正解率 "
+                f"{100 * state['accuracy']:.1f} %（{state['loss_steps'][-1]} ステップ = "
+                f"{state['epochs']:g} エポック）</p>")
