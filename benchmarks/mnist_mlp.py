@@ -397,6 +397,7 @@ def main(argv=None):
                     help="comma-separated subset of " + ",".join(PROTOCOLS))
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy targets")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", metavar="PATH", help="also write the results to PATH as JSON")
     args = ap.parse_args(argv)
     epochs = args.epochs or (2 if args.quick else 10)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -420,11 +421,15 @@ def main(argv=None):
 
     limiter = set_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     started = time.perf_counter()
-    print(f"# MNIST MLP benchmark, {datetime.date.today().isoformat()}")
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs; threads per peer: {args.threads}")
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
-    print(f"BLAS: {blas_info()}")
-    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    record = {"date": datetime.date.today().isoformat(), "cpu": cpu_model(),
+              "logical_cpus": os.cpu_count(), "threads": args.threads, "versions": versions(),
+              "blas": blas_info(), "load_average_start": os.getloadavg(), "epochs": epochs,
+              "repeats": repeats, "batch_size": BATCH, "seed": args.seed}
+    print(f"# MNIST MLP benchmark, {record['date']}")
+    print(f"CPU: {record['cpu']}, {record['logical_cpus']} logical CPUs; threads per peer: {args.threads}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
+    print(f"BLAS: {record['blas']}")
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in record['load_average_start'])}")
     print(f"protocol: batch {BATCH}, float32, {epochs} epochs, {repeats} repeats, seed {args.seed}")
 
     start = time.perf_counter()
@@ -438,6 +443,7 @@ def main(argv=None):
     for name in protocols:
         gflops, floor = matmul_floor(PROTOCOLS[name]["sizes"], steps=data[0][0].shape[0] // BATCH)
         floors[name] = floor
+        record.setdefault("floor", {})[name] = {"gflops": gflops, "seconds_per_epoch": floor}
         print(f"| {name} {'-'.join(map(str, PROTOCOLS[name]['sizes']))} | {gflops:.1f} | {floor:.3f} |")
 
     wall = {(pr, pe): [] for pr in protocols for pe in peers}
@@ -469,6 +475,11 @@ def main(argv=None):
             acc = statistics.median(accs[name, peer])
             ratio = f"{w / base_w:.2f} ({c / base_c:.2f})" if base_w else "–"
             print(f"| {label} | {peer} | {acc:.4f} | {w:.3f} ({c:.3f}) | {ratio} |")
+            record.setdefault("results", []).append(
+                {"protocol": name, "sizes": list(PROTOCOLS[name]["sizes"]), "implementation": peer,
+                 "test_accuracy": acc, "seconds_per_epoch": w, "cpu_seconds_per_epoch": c,
+                 "ratio_to_nnlib": w / base_w if base_w else None,
+                 "cpu_ratio_to_nnlib": c / base_c if base_c else None})
         ratio = f"{floors[name] / base_w:.2f} ({floors[name] / base_c:.2f})" if base_w else "–"
         print(f"| {label} | matmuls alone (floor) | | {floors[name]:.3f} | {ratio} |")
 
@@ -483,8 +494,18 @@ def main(argv=None):
         print("784-128-64-10 ReLU, Adam lr 1e-3, test accuracy per epoch: "
               + " ".join(f"{a:.4f}" for a in accs_best))
         print(f"  first epoch with >= 98 %: {first}")
-    print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; "
-          f"total time {time.perf_counter() - started:.0f} s")
+        record["accuracy_targets"] = {
+            "relu_784_50_10_sgd": {"test_accuracy": accs_relu, "first_epoch_97": res["relu"][1]},
+            "relu_784_128_64_10_adam": {"test_accuracy": accs_best, "first_epoch_98": first}}
+    record["load_average_end"] = os.getloadavg()
+    record["total_seconds"] = time.perf_counter() - started
+    print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in record['load_average_end'])}; "
+          f"total time {record['total_seconds']:.0f} s")
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

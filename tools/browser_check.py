@@ -297,6 +297,11 @@ PAGE_CHECK_JS = r"""
   out.mjxContainers = document.querySelectorAll("mjx-container").length;
   out.mathErrors = [...document.querySelectorAll("mjx-merror")]
       .map(e => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 120));
+  // MathJax's "noundefined" package draws an unknown macro as red text instead of an error;
+  // the assistive MathML beside each formula shows it as a red <mtext>\\macro</mtext>.
+  for (const t of document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]'))
+    if (t.textContent.trim().startsWith("\\"))
+      out.mathErrors.push("undefined macro " + t.textContent.trim().slice(0, 60));
 
   out.images = imgs.length;
   out.brokenImages = imgs.filter(i => !(i.complete && i.naturalWidth > 0))
@@ -572,6 +577,12 @@ def main(argv=None) -> int:
         tab = Tab(browser)
         for page in pages:
             url = base + urllib.parse.quote(page)
+            source = (root / page).read_text(encoding="utf8", errors="replace")
+            refresh = re.search(r'http-equiv="refresh"[^>]*url=([^"\s>]+)', source, re.I)
+            if refresh:  # a redirect page (index.html -> intro.html): its target must exist
+                target = urllib.parse.urljoin(url, refresh.group(1))
+                results[page] = {"links": [target], "redirect": True}
+                continue
             loaded, events = tab.navigate(url, args.timeout)
             page_problems = []
             if not loaded:
@@ -589,7 +600,6 @@ def main(argv=None) -> int:
             page_problems += ev_problems
             results[page] = r
             if r:
-                source = (root / page).read_text(encoding="utf8", errors="replace")
                 has_math_src = bool(re.search(r'class="math[ "]', source))
                 if has_math_src and not r.get("mathjaxSrc"):
                     page_problems.append("page has math but loads no MathJax script")
@@ -680,6 +690,9 @@ def main(argv=None) -> int:
     for page in pages:
         r = results.get(page, {})
         status = "FAIL" if page in problems else "ok  "
+        if r.get("redirect"):
+            print(f"{status} {page:40s} redirect to {r['links'][0][len(base) - 1:]}")
+            continue
         detail = (f"math {r.get('mathElements', 0) - len(r.get('mathUntypeset', []))}/"
                   f"{r.get('mathElements', 0)}, images {r.get('images', 0)}, "
                   f"links {len(r.get('links', []))}")

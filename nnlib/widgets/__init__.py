@@ -9,5 +9,7 @@ from .descent import GradientDescentExplorer
 from .playground import Playground
 from .activation import ActivationExplorer
 from .neuron import NeuronExplorer
+from .digits import DigitExplorer
 
-__all__ = ["Explorer", "GradientDescentExplorer", "Playground", "ActivationExplorer", "NeuronExplorer"]
+__all__ = ["Explorer", "GradientDescentExplorer", "Playground", "ActivationExplorer", "NeuronExplorer",
+           "DigitExplorer"]

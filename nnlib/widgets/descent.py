@@ -13,6 +13,8 @@ the chapter imports them instead of writing them again.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from ._base import Explorer
@@ -142,8 +144,15 @@ class GradientDescentExplorer(Explorer):
         ax2.set_ylabel("$|a_k - a^*|$")
         ax2.set_title(f"η = {state['lr']:.4g}（臨界値 {state['critical_rate']:.4g}）",
                       fontsize=10)
-        ax2.grid(alpha=0.3, which="both")
-        fig.tight_layout()
+        ax2.grid(alpha=0.3)
+        # Fixed margins instead of tight_layout, and one rendering in png(): a slider
+        # move should redraw quickly.
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.28)
+
+    def png(self) -> bytes:
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png")
+        return buf.getvalue()
 
     def describe(self, state):
         if state["converged"]:
