@@ -29,7 +29,8 @@ For every HTML page it asserts:
   to an element that exists on the target page;
 * **numbering** – no heading repeats the automatic chapter/section number in its own title
   ("1. 1. ニューロン");
-* **collapsed answers** – the code of cells tagged ``hide-input`` and the body of
+* **collapsed answers** – the code of cells tagged ``hide-input``, code and output of cells
+  tagged ``hide-cell`` (exercise answers), and the body of
   ``dropdown`` admonitions (exercise answers) are hidden until the reader opens them.
 
 Then it searches the book (``search.html?q=...``) for Japanese words and asserts hits, and
@@ -359,6 +360,13 @@ PAGE_CHECK_JS = r"""
     const inp = c.querySelector(".cell_input");
     if (inp && visible(inp)) out.hideInputShown.push(inp.textContent.trim().slice(0, 60));
   }
+  // Exercise answers (hide-cell): neither the code nor its printed result shows before a click.
+  for (const c of document.querySelectorAll(".cell.tag_hide-cell")) {
+    out.hideInputCells++;
+    for (const part of c.querySelectorAll(".cell_input, .cell_output")) {
+      if (visible(part)) out.hideInputShown.push(part.textContent.trim().slice(0, 60));
+    }
+  }
   out.dropdowns = 0; out.dropdownShown = [];
   for (const d of document.querySelectorAll(".admonition.dropdown, details.dropdown")) {
     out.dropdowns++;
@@ -621,7 +629,7 @@ def main(argv=None) -> int:
                 for src in r.get("brokenImages", []):
                     page_problems.append(f"image did not load: {src}")
                 for t in r.get("hideInputShown", []):
-                    page_problems.append(f"hide-input cell shows its code before it is opened: {t!r}")
+                    page_problems.append(f"collapsed cell (hide-input/hide-cell) shows its content before it is opened: {t!r}")
                 for t in r.get("dropdownShown", []):
                     page_problems.append(f"dropdown (answer) is open before it is clicked: {t!r}")
                 # Fonts.
