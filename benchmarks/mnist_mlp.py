@@ -24,8 +24,8 @@ shuffling, forward, loss, backward and update for every mini-batch (evaluation i
 It also measures the machine's float32 matrix-multiply throughput for the layers' shapes
 and the epoch time the network's multiplications alone would take at that speed (the
 floor no implementation can beat), and the accuracy targets of nnlib: the 784 → 50 → 10
-ReLU network at 97 % within 17 epochs, and the book's best network (784 → 128 → 64 → 10,
-Adam) at 98 %.
+ReLU network at 97 % within 17 epochs, and the book's best network (784 → 256 → 128 → 10,
+Adam with the learning rate lowered after 8 epochs) at 98 %.
 
 Usage::
 
@@ -367,7 +367,9 @@ def versions():
 # --------------------------------------------------------------------------------------------
 # Accuracy targets (nnlib only)
 # --------------------------------------------------------------------------------------------
-def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=15):
+def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=12, decay_at=8):
+    """The 784-50-10 ReLU network (SGD lr 0.1) for 17 epochs, and the book's best
+    configuration: 784-256-128-10 ReLU, Adam lr 1e-3 lowered to 1e-4 after 8 epochs."""
     (x, t), (xt, tt) = data
     out = {}
     model = initial_model(PROTOCOLS["relu"], seed)
@@ -375,9 +377,16 @@ def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=15):
             rng=shuffle_rng(seed), x_test=xt, t_test=tt, progress=False, eval_train=False)
     first = next((e for e, a in zip(h.epoch, h.test_acc) if a >= 0.97), None)
     out["relu"] = (h.test_acc, first)
-    model = mlp([784, 128, 64, 10], "relu", rng=np.random.default_rng(seed), dtype="float32")
-    h = fit(model, SoftmaxCrossEntropy(), Adam(1e-3), x, t, epochs=epochs_best, batch_size=BATCH,
-            rng=shuffle_rng(seed), x_test=xt, t_test=tt, progress=False, eval_train=False)
+    model = mlp([784, 256, 128, 10], "relu", rng=np.random.default_rng(seed), dtype="float32")
+    adam = Adam(1e-3)
+
+    def lower_lr(epoch, history):
+        if epoch == decay_at:
+            adam.lr = 1e-4
+
+    h = fit(model, SoftmaxCrossEntropy(), adam, x, t, epochs=epochs_best, batch_size=BATCH,
+            rng=shuffle_rng(seed), x_test=xt, t_test=tt, progress=False, eval_train=False,
+            callback=lower_lr)
     first = next((e for e, a in zip(h.epoch, h.test_acc) if a >= 0.98), None)
     out["best"] = (h.test_acc, first)
     return out
@@ -491,12 +500,12 @@ def main(argv=None):
               + " ".join(f"{a:.4f}" for a in accs_relu))
         print(f"  first epoch with >= 97 %: {first}")
         accs_best, first = res["best"]
-        print("784-128-64-10 ReLU, Adam lr 1e-3, test accuracy per epoch: "
+        print("784-256-128-10 ReLU, Adam lr 1e-3 (1e-4 after epoch 8), test accuracy per epoch: "
               + " ".join(f"{a:.4f}" for a in accs_best))
         print(f"  first epoch with >= 98 %: {first}")
         record["accuracy_targets"] = {
             "relu_784_50_10_sgd": {"test_accuracy": accs_relu, "first_epoch_97": res["relu"][1]},
-            "relu_784_128_64_10_adam": {"test_accuracy": accs_best, "first_epoch_98": first}}
+            "relu_784_256_128_10_adam_decay": {"test_accuracy": accs_best, "first_epoch_98": first}}
     record["load_average_end"] = os.getloadavg()
     record["total_seconds"] = time.perf_counter() - started
     print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in record['load_average_end'])}; "
