@@ -68,6 +68,7 @@ class SoftmaxCrossEntropy(Loss):
         check_ndim("SoftmaxCrossEntropy", "y", y, 2)
         self._check(y)
         xp = get_array_module(y)
+        t = xp.asarray(t)  # labels may come as a list
         n, c = y.shape
         # One exp for both outputs: with z = y - max(y) (so exp(z) <= 1 cannot overflow),
         # softmax = exp(z) / s and log softmax = z - log s, where s = sum exp(z) >= 1.

@@ -191,11 +191,15 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
             for step, (xb, tb) in enumerate(_shuffled_batches(x_train, t_train, batch_size, rng), 1):
-                y = model.forward(xb)
-                value = loss.forward(y, tb)
+                # A diverging run is reported once, below, rather than as overflow warnings.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    y = model.forward(xb)
+                    finite = bool(get_array_module(y).isfinite(y).all())
+                    value = loss.forward(y, tb) if finite else math.nan
                 if not math.isfinite(value):
                     raise FloatingPointError(
-                        f"fit: the loss became {value} at epoch {epoch}, step {step}; the "
+                        f"fit: the {'loss' if finite else 'network output'} became "
+                        f"{'NaN or inf' if not finite else value} at epoch {epoch}, step {step}; the "
                         f"parameters keep their values from before this step. Try a smaller "
                         f"learning rate (now {getattr(optimizer, 'lr', '?')}) or check the inputs.")
                 # The data need no gradient: the first layer may skip dL/dx.

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from nnlib import (SGD, Adam, History, Linear, MeanSquaredError, Sequential, SoftmaxCrossEntropy,
-                   accuracy, confusion_matrix, evaluate, fit, logic_gate, make_moons, minibatches,
+                   accuracy, confusion_matrix, evaluate, fit, logic_gate, make_moons, make_xor,
+                   minibatches,
                    mlp, one_hot)
 from nnlib.training import progress_default
 
@@ -313,3 +314,22 @@ def test_a_linear_model_cannot_learn_xor():
     h = fit(model, SoftmaxCrossEntropy(), Adam(0.05), x, t, epochs=200, batch_size=4, rng=rng,
             progress=False)
     assert h.train_acc[-1] <= 0.75
+
+
+def test_fit_reports_divergence_itself_without_overflow_warnings():
+    # No np.errstate here: fit must turn a blow-up into its own FloatingPointError
+    # (pyproject makes nnlib RuntimeWarnings errors, so a stray overflow warning fails).
+    rng = np.random.default_rng(0)
+    x, t = make_xor(100, rng=rng)
+    model = mlp([2, 8, 2], "relu", rng=rng)
+    with pytest.raises(FloatingPointError, match=r"epoch \d+, step \d+.*smaller learning rate"):
+        fit(model, SoftmaxCrossEntropy(), SGD(1e6), x * 1e3, t, epochs=3, batch_size=10,
+            rng=rng, progress=False)
+    for name, p in model.params.items():
+        assert np.isfinite(p).all(), name
+
+
+def test_softmax_cross_entropy_accepts_a_list_of_labels():
+    y = np.zeros((2, 3))
+    # uniform scores: the loss is log 3 for every sample
+    assert SoftmaxCrossEntropy().forward(y, [0, 2]) == pytest.approx(np.log(3))
