@@ -23,20 +23,22 @@ __all__ = ["DigitExplorer"]
 class DigitExplorer(Explorer):
     """A slider for the index of a test image; the image and the model's class probabilities.
 
-    Parameters
-    ----------
-    model : Sequential (or anything with ``predict(x) -> scores``)
-        A trained classifier whose outputs are scores (before softmax), shape (N, C).
-    x : array, shape (N, D)
-        Images as rows (e.g. 784 grey levels in [0, 1]); ``D`` must be a square number.
-    t : int array, shape (N,)
-        The true classes.
-    index : int
-        The image shown first.
-
     ``state`` (see :meth:`compute`) holds the index, the image (side × side), the true
     class, the scores, the probabilities (summing to 1), the predicted class and whether
     it is correct. ``misclassified`` lists the indices of every image the model gets wrong.
+
+    Parameters
+    ----------
+    model : Sequential
+        A trained classifier (anything with ``predict``) whose outputs are scores before
+        softmax, shape (N, C).
+    x : array
+        Images as rows, shape (N, D), e.g. 784 grey levels in [0, 1]; ``D`` must be a
+        square number.
+    t : array
+        The true classes, integers of shape (N,).
+    index : int
+        The image shown first.
     """
 
     figsize = (8, 3.2)
