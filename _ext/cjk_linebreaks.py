@@ -23,13 +23,35 @@ class JoinCJKLines(SphinxTransform):
     def apply(self, **kwargs):
         for text in list(self.document.findall(nodes.Text)):
             parent = text.parent
-            if parent is None or isinstance(parent, _SKIP) or "\n" not in text:
+            if parent is None or "\n" not in text:
                 continue
             if any(isinstance(a, _SKIP) for a in _ancestors(parent)):
                 continue
-            new = _BREAK.sub("", str(text))
-            if new != str(text):
+            old = str(text)
+            new = _BREAK.sub("", old)
+            # MyST turns a soft line break into a Text node of its own ("\n"): join it when
+            # the text just before and just after it (in the sibling nodes) is Japanese.
+            if not new.strip() and "\n" in new:
+                before, after = _neighbour_char(text, -1), _neighbour_char(text, +1)
+                if before and after and _IS_CJK.match(before) and _IS_CJK.match(after):
+                    new = ""
+            if new != old:
                 parent.replace(text, nodes.Text(new))
+
+
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def _neighbour_char(node, direction):
+    """The last (direction -1) or first (+1) character of the sibling text next to ``node``."""
+    parent = node.parent
+    i = parent.index(node) + direction
+    while 0 <= i < len(parent):
+        t = parent[i].astext()
+        if t:
+            return t[-1] if direction < 0 else t[0]
+        i += direction
+    return ""
 
 
 def _ancestors(node):
