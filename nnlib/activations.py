@@ -46,11 +46,7 @@ class Activation(Layer):
         return self.function(x)
 
     def backward(self, dout):
-        if self._x is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        if dout.shape != self._x.shape:
-            raise ValueError(f"{self!r}: expected dout of shape {tuple(self._x.shape)}, "
-                             f"got {tuple(dout.shape)}")
+        self._check_dout(dout, self._x)
         return dout * self.derivative(self._x)
 
     def _args(self) -> str:
@@ -116,11 +112,7 @@ class Sigmoid(Activation):
         return y
 
     def backward(self, dout):
-        if self._x is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        if dout.shape != self._x.shape:
-            raise ValueError(f"{self!r}: expected dout of shape {tuple(self._x.shape)}, "
-                             f"got {tuple(dout.shape)}")
+        self._check_dout(dout, self._x)
         y = self._y
         if self.gain == 1:
             return dout * (y * (1 - y))
@@ -176,11 +168,7 @@ class ReLU(Activation):
         return x * self._mask
 
     def backward(self, dout):
-        if self._x is None:
-            raise RuntimeError("ReLU(): backward called before forward")
-        if dout.shape != self._mask.shape:
-            raise ValueError(f"ReLU(): expected dout of shape {tuple(self._mask.shape)}, "
-                             f"got {tuple(dout.shape)}")
+        self._check_dout(dout, self._x)
         return dout * self._mask
 
 
@@ -372,11 +360,7 @@ class Maxout(Layer):
         return y
 
     def backward(self, dout):
-        if self._argmax is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        if dout.shape != self._argmax.shape:
-            raise ValueError(f"{self!r}: expected dout of shape {tuple(self._argmax.shape)}, "
-                             f"got {tuple(dout.shape)}")
+        self._check_dout(dout, self._argmax)
         xp = get_array_module(dout)
         n, d = dout.shape
         dx = xp.zeros((n, d, self.k), dtype=dout.dtype)
@@ -414,11 +398,7 @@ class Softmax(Layer):
 
     def backward(self, dout):
         y = self._y
-        if y is None:
-            raise RuntimeError("Softmax(): backward called before forward")
-        if dout.shape != y.shape:
-            raise ValueError(f"Softmax(): expected dout of shape {tuple(y.shape)}, "
-                             f"got {tuple(dout.shape)}")
+        self._check_dout(dout, y)
         return y * (dout - (dout * y).sum(axis=-1, keepdims=True))
 
     def function(self, x):

@@ -44,6 +44,18 @@ class Layer:
         """Width of the output for an input of width ``in_features``."""
         return in_features
 
+    def _check_dout(self, dout, cached, shape=None) -> None:
+        """Raise before any work if backward comes before forward or ``dout`` has the wrong shape.
+
+        ``cached`` is what forward stored (None before the first forward); ``shape`` defaults
+        to its shape.
+        """
+        if cached is None:
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        shape = tuple(cached.shape) if shape is None else tuple(shape)
+        if tuple(dout.shape) != shape:
+            raise ValueError(f"{self!r}: expected dout of shape {shape}, got {tuple(dout.shape)}")
+
     @property
     def n_params(self) -> int:
         return int(sum(p.size for p in self.params.values()))
@@ -133,11 +145,8 @@ class Linear(Layer):
         With ``input_grad=False`` the layer skips ``dx`` and returns ``None``: the first layer
         of a network needs no gradient for the data, and ``dx`` costs as much as ``dW``.
         """
-        if self._x is None:
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        if dout.shape != (self._x.shape[0], self.out_features):
-            raise ValueError(f"{self!r}: expected dout of shape ({self._x.shape[0]}, "
-                             f"{self.out_features}), got {tuple(dout.shape)}")
+        n = None if self._x is None else self._x.shape[0]
+        self._check_dout(dout, self._x, (n, self.out_features))
         mod = xp()
         mod.matmul(self._x.T, dout, out=self.grads["W"])
         if "b" in self.grads:

@@ -39,6 +39,7 @@ class Explorer:
     """
 
     figsize = (8, 3.6)
+    tight_bbox = True
     title = "explorer"
     hint = ("操作するには、このノートブックを JupyterLab で開いてセルを実行してください。"
             "HTML 版では初期状態の図を表示しています。")
@@ -86,7 +87,9 @@ class Explorer:
 
     def png(self) -> bytes:
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", bbox_inches="tight")
+        # bbox_inches="tight" draws the figure twice; explorers whose draw() fixes the
+        # margins (subplots_adjust) set tight_bbox = False to redraw faster.
+        self.figure.savefig(buf, format="png", bbox_inches="tight" if self.tight_bbox else None)
         return buf.getvalue()
 
     def set(self, **values):

@@ -13,7 +13,6 @@ the chapter imports them instead of writing them again.
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 
@@ -97,6 +96,8 @@ class GradientDescentExplorer(Explorer):
     log scale, with the critical learning rate in the title.
     """
 
+    tight_bbox = False  # draw() fixes the margins
+
     figsize = (9, 3.6)
     title = "勾配降下法と学習率"
 
@@ -148,11 +149,6 @@ class GradientDescentExplorer(Explorer):
         # Fixed margins instead of tight_layout, and one rendering in png(): a slider
         # move should redraw quickly.
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.28)
-
-    def png(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        return buf.getvalue()
 
     def describe(self, state):
         if state["converged"]:

@@ -7,7 +7,6 @@ A few hundred steps on 200 points take well under a second on one CPU core.
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 
@@ -110,6 +109,8 @@ class Playground(Explorer):
     (probability of class 1, the 0.5 contour in black) with the training points.
     """
 
+    tight_bbox = False  # draw() fixes the margins
+
     figsize = (9, 3.8)
     title = "プレイグラウンド"
 
@@ -181,13 +182,6 @@ class Playground(Explorer):
         # Fixed margins instead of tight_layout, which would lay out every label once more
         # (a third of the drawing time).
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
-
-    def png(self) -> bytes:
-        # The margins are fixed in draw, so one rendering without bbox_inches="tight"
-        # suffices (the tight box would draw the figure twice).
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        return buf.getvalue()
 
     def describe(self, state):
         h = state["loss_history"]
