@@ -6,6 +6,11 @@ both back-ends (the pattern of CuPy's ``get_array_module``).
 
 Choose the back-end with :func:`set_backend` or, before importing
 ``nnlib``, with the environment variable ``NNLIB_BACKEND=cupy``.
+
+For tests there is a third back-end, ``"strict"`` (module :mod:`nnlib._strict`): NumPy
+on the CPU behind arrays that behave like CuPy's where it matters (no implicit conversion
+to NumPy, no mixing with NumPy arrays, reductions returning 0-d arrays), so that the CPU
+test suite finds every code path that would break on a GPU.
 """
 
 from __future__ import annotations
@@ -26,8 +31,21 @@ __all__ = [
     "erf",
 ]
 
-_BACKENDS = ("numpy", "cupy")
+_BACKENDS = ("numpy", "cupy")        # the public choices, named in error messages
+_TEST_BACKENDS = ("strict",)         # nnlib._strict: CuPy-like arrays on the CPU, for tests
 _state = {"name": "numpy", "module": np}
+# Array types other than NumPy's and CuPy's, mapped to their array module (the strict
+# test back-end registers itself here when it is imported).
+_ARRAY_TYPES: dict = {}
+
+
+def _register_array_type(array_type, module) -> None:
+    """Let :func:`get_array_module`, :func:`to_cpu` and :func:`erf` recognise ``array_type``.
+
+    ``module`` is the array module of that type; its arrays must have ``get()`` returning a
+    NumPy copy (as CuPy's do). Used by :mod:`nnlib._strict`.
+    """
+    _ARRAY_TYPES[array_type] = module
 
 
 class BackendUnavailableError(ImportError):
@@ -40,8 +58,9 @@ def _import_cupy():
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise BackendUnavailableError(
             "nnlib backend 'cupy' needs the package 'cupy', which is not installed "
-            f"({exc}). Install it with `pip install -e .[gpu]` (CuPy for CUDA 12) "
-            "on a machine with an NVIDIA GPU, or keep the default backend 'numpy'."
+            f"({exc}). Install it on a machine with an NVIDIA GPU with "
+            "`pip install -e .[gpu-cuda12]` or `pip install -e .[gpu-cuda13]` (the CUDA "
+            "version that `nvidia-smi` shows), or keep the default backend 'numpy'."
         ) from exc
     try:
         n = cupy.cuda.runtime.getDeviceCount()
@@ -67,6 +86,8 @@ def gpu_available() -> bool:
 def set_backend(name: str) -> None:
     """Select the array back-end: ``"numpy"`` (CPU) or ``"cupy"`` (GPU).
 
+    ``"strict"`` selects the CuPy-like test back-end :mod:`nnlib._strict` (CPU only).
+
     Raises
     ------
     ValueError
@@ -75,14 +96,19 @@ def set_backend(name: str) -> None:
         If ``"cupy"`` is requested and CuPy or a CUDA device is missing;
         the current back-end is then left unchanged.
     """
-    if name not in _BACKENDS:
+    if name not in _BACKENDS + _TEST_BACKENDS:
         raise ValueError(f"set_backend: expected one of {_BACKENDS}, got {name!r}")
-    module = np if name == "numpy" else _import_cupy()
+    if name == "numpy":
+        module = np
+    elif name == "cupy":
+        module = _import_cupy()
+    else:
+        from . import _strict as module
     _state["name"], _state["module"] = name, module
 
 
 def get_backend() -> str:
-    """Return the name of the current back-end (``"numpy"`` or ``"cupy"``)."""
+    """Return the name of the current back-end (``"numpy"``, ``"cupy"`` or ``"strict"``)."""
     return _state["name"]
 
 
@@ -94,11 +120,14 @@ def xp():
 def get_array_module(*arrays):
     """Return the array module that owns ``arrays`` (``cupy`` if any is a CuPy array)."""
     for a in arrays:
-        mod = type(a).__module__
-        if mod.startswith("cupy"):
+        kind = type(a)
+        if kind.__module__.startswith("cupy"):
             import cupy
 
             return cupy
+        module = _ARRAY_TYPES.get(kind)
+        if module is not None:
+            return module
     return np
 
 
@@ -112,20 +141,38 @@ def to_device(x, dtype=None):
 
 def to_cpu(x):
     """Return ``x`` as a NumPy array (copying from the GPU when needed)."""
-    if type(x).__module__.startswith("cupy"):
+    if type(x).__module__.startswith("cupy") or type(x) in _ARRAY_TYPES:
         return x.get()
     return np.asarray(x)
 
 
 def erf(x):
     """The error function, element-wise, on the back-end that owns ``x``."""
-    if get_array_module(x) is np:
+    mod = get_array_module(x)
+    if mod is np:
         from scipy.special import erf as _erf
+    elif hasattr(mod, "special_erf"):  # the strict test back-end
+        _erf = mod.special_erf
     else:  # pragma: no cover - GPU only
         from cupyx.scipy.special import erf as _erf
     return _erf(x)
 
 
-_env = os.environ.get("NNLIB_BACKEND")
-if _env:
-    set_backend(_env.strip().lower())
+def _backend_from_environment() -> None:
+    """Apply ``NNLIB_BACKEND`` at import; a failure names the variable and the way out.
+
+    There is no silent fallback to NumPy: a run that asked for the GPU must not quietly
+    measure the CPU. The error keeps its type (``ValueError`` for an unknown name,
+    :class:`BackendUnavailableError` for a missing package or device).
+    """
+    raw = os.environ.get("NNLIB_BACKEND", "")
+    if not raw.strip():
+        return
+    try:
+        set_backend(raw.strip().lower())
+    except (ValueError, BackendUnavailableError) as exc:
+        raise type(exc)(f"{exc} (requested by the environment variable NNLIB_BACKEND={raw!r}; "
+                        "unset it or set NNLIB_BACKEND=numpy to run on the CPU)") from exc
+
+
+_backend_from_environment()

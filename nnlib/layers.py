@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from ._validation import check_finite, check_float, check_ndim, check_nonempty
-from .backend import to_device, xp
+from ._validation import all_finite, check_finite, check_float, check_ndim, check_nonempty
+from .backend import get_array_module, to_device, xp
 
-__all__ = ["Layer", "Linear", "Sequential", "mlp", "INITIALIZERS"]
+__all__ = ["Layer", "Linear", "Dropout", "Sequential", "eval_mode", "mlp", "INITIALIZERS"]
 
 INITIALIZERS = ("he", "xavier", "normal", "zeros")
 
@@ -25,7 +25,13 @@ class Layer:
 
     ``forward(x)`` caches what ``backward`` needs in underscore attributes;
     ``backward(dout)`` fills ``self.grads`` and returns ``dx`` without modifying ``dout``.
+
+    ``training`` is True in training mode (the default) and False in evaluation mode; only
+    layers that behave differently while training (``Dropout``) look at it. Switch a whole
+    network with ``Sequential.train()`` / ``Sequential.eval()``.
     """
+
+    training: bool = True
 
     def __init__(self):
         self.params: dict = {}
@@ -132,7 +138,8 @@ class Linear(Layer):
             shape = tuple(getattr(x, "shape", ())) or type(x).__name__
             raise ValueError(f"{self!r}: expected input of shape (N, {self.in_features}), "
                              f"got {shape}")
-        check_float(repr(self), "x", x)
+        if x.dtype.kind != "f":  # (the message, with repr(self), is built only on failure)
+            check_float(repr(self), "x", x)
         self._x = x
         u = x @ self.params["W"]
         if "b" in self.params:
@@ -161,6 +168,59 @@ class Linear(Layer):
 
 
 
+class Dropout(Layer):
+    """Inverted dropout: in training, each input is set to 0 with probability ``p``.
+
+    In training mode the kept inputs are scaled by ``1 / (1 - p)``, so the expected
+    output equals the input and nothing needs rescaling at test time: in evaluation
+    mode (``training = False``, e.g. inside ``predict`` and ``evaluate``) the layer is the
+    identity. ``backward`` multiplies ``dout`` by the same mask as the last forward.
+
+    Parameters
+    ----------
+    p : float
+        Probability of dropping an input, 0 ≤ p < 1.
+    rng : numpy.random.Generator
+        Source of the random masks (one new mask per forward in training mode).
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        super().__init__()
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer,
+                                                                  np.floating)) \
+                or not 0 <= float(p) < 1:
+            raise ValueError(f"Dropout: expected a drop probability 0 <= p < 1, got {p!r}")
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Dropout: expected rng=numpy.random.Generator "
+                            f"(e.g. np.random.default_rng(0)), got {type(rng).__name__}")
+        self.p = float(p)
+        self.rng = rng
+        self._x = None
+        self._mask = None
+
+    def _new_mask(self, x):
+        """0 with probability p, else 1/(1-p); drawn on the CPU with ``rng``, same shape as x."""
+        keep = self.rng.random(x.shape) >= self.p
+        return to_device(keep / (1.0 - self.p), dtype=x.dtype)
+
+    def forward(self, x):
+        if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+            raise TypeError(f"{self!r}: expected an array, got {type(x).__name__}")
+        if not self.training or self.p == 0.0:
+            self._x, self._mask = x, None
+            return x
+        mask = self._new_mask(x)
+        self._x, self._mask = x, mask
+        return x * mask
+
+    def backward(self, dout):
+        self._check_dout(dout, self._x)
+        return dout if self._mask is None else dout * self._mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g})"
+
+
 class Sequential(Layer):
     """A chain of layers applied in order, like PyTorch's ``nn.Sequential``.
 
@@ -177,6 +237,15 @@ class Sequential(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"Sequential: expected Layer objects, got {type(layer).__name__} "
                                 f"at position {i}")
+        seen = {}
+        for i, layer in enumerate(_leaves(layers)):
+            if id(layer) in seen:
+                raise ValueError(
+                    f"Sequential: the same layer object {layer!r} appears twice (positions "
+                    f"{seen[id(layer)]} and {i} among the layers); its forward cache would be "
+                    f"overwritten and its gradients would be wrong. Create a new layer for "
+                    f"each position (weights can be shared explicitly by copying arrays).")
+            seen[id(layer)] = i
         self.layers = list(layers)
 
     @property
@@ -202,10 +271,47 @@ class Sequential(Layer):
                 return layer.in_features
         return None
 
+    def train(self) -> "Sequential":
+        """Training mode for every layer (``Dropout`` drops); returns the model."""
+        self._set_mode(True)
+        return self
+
+    def eval(self) -> "Sequential":
+        """Evaluation mode for every layer (``Dropout`` is the identity); returns the model."""
+        self._set_mode(False)
+        return self
+
+    def _set_mode(self, training: bool) -> None:
+        self.training = training
+        for layer in self.layers:
+            if isinstance(layer, Sequential):
+                layer._set_mode(training)
+            else:
+                layer.training = training
+
+    def _modes(self) -> list:
+        return [self.training] + [l._modes() if isinstance(l, Sequential) else l.training
+                                  for l in self.layers]
+
+    def _restore_modes(self, modes) -> None:
+        self.training = modes[0]
+        for layer, m in zip(self.layers, modes[1:]):
+            if isinstance(layer, Sequential):
+                layer._restore_modes(m)
+            else:
+                layer.training = m
+
     def forward(self, x):
+        """Apply every layer in order; ``x`` must be a finite 2-D array (N, D) or a list."""
         if isinstance(x, (list, tuple)):
             x = np.asarray(x, dtype=float)
         check_ndim("Sequential", "x", x, 2)
+        if x.dtype.kind == "f" and not _all_finite(x):
+            check_finite("Sequential.forward", "x", x)  # raises with the counts
+        return self._forward(x)
+
+    def _forward(self, x):
+        """``forward`` without the input checks (``fit`` checks the whole data set once)."""
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -232,8 +338,23 @@ class Sequential(Layer):
         check_nonempty("Sequential.predict", "x", x)
         check_float("Sequential.predict", "x", x)
         check_finite("Sequential.predict", "x", x)
-        outs = [self.forward(x[s:s + batch_size]) for s in range(0, x.shape[0], batch_size)]
-        return outs[0] if len(outs) == 1 else xp().concatenate(outs)
+        if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"Sequential.predict: expected a positive integer batch_size, "
+                             f"got {batch_size!r}")
+        # x was checked above; the chunks need no second check (unless a subclass has its own
+        # forward, which then runs).
+        fwd = self._forward if type(self).forward is Sequential.forward else self.forward
+        with eval_mode(self):
+            outs = [fwd(x[s:s + batch_size]) for s in range(0, x.shape[0], batch_size)]
+        out = outs[0] if len(outs) == 1 else xp().concatenate(outs)
+        if not _all_finite(out):  # finite inputs, so the parameters must be at fault
+            bad = [k for k, p in self.params.items() if not _all_finite(p)]
+            raise FloatingPointError(
+                f"Sequential.predict: the outputs contain NaN or inf although x is finite; "
+                + (f"the parameters {bad} contain NaN or inf (a diverged training run?)" if bad
+                   else "the values overflowed (parameters or inputs too large)"))
+        return out
 
     def output_width(self, in_features: int) -> int:
         for layer in self.layers:
@@ -264,6 +385,48 @@ class Sequential(Layer):
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(repr(l) for l in self.layers) + ")"
+
+
+def _leaves(layers):
+    """The non-Sequential layers inside ``layers``, depth first."""
+    for layer in layers:
+        if isinstance(layer, Sequential):
+            yield from _leaves(layer.layers)
+        else:
+            yield layer
+
+
+_all_finite = all_finite  # one cheap reduction; see nnlib._validation.all_finite
+
+
+class eval_mode:
+    """Context manager: evaluation mode inside, the previous modes restored on exit.
+
+    ``with eval_mode(model): ...`` is what ``predict`` and ``evaluate`` use, so that
+    ``Dropout`` never drops while measuring. Works for any layer (a no-op for layers
+    without a training mode).
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        m = self.model
+        if isinstance(m, Sequential):
+            self._saved = m._modes()
+            m.eval()
+        else:
+            self._saved = getattr(m, "training", True)
+            m.training = False
+        return m
+
+    def __exit__(self, *exc):
+        m = self.model
+        if isinstance(m, Sequential):
+            m._restore_modes(self._saved)
+        else:
+            m.training = self._saved
+        return False
 
 
 def mlp(sizes, activation="relu", *, init=None, rng=None, dtype="float64", **act_kwargs) -> Sequential:

@@ -6,6 +6,8 @@ Classification losses also have ``predict(y)``, turning outputs into class label
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._validation import check_finite, check_labels, check_ndim, check_nonempty
 from .backend import get_array_module
 from .functions import sigmoid
@@ -15,9 +17,17 @@ __all__ = ["Loss", "MeanSquaredError", "SoftmaxCrossEntropy", "SigmoidBinaryCros
 
 
 class Loss:
-    """Base class. ``is_classifier`` tells ``fit`` whether accuracy is meaningful."""
+    """Base class. ``is_classifier`` tells ``fit`` whether accuracy is meaningful.
+
+    ``forward`` checks its input and then calls ``_compute(y, t)``, which does the
+    arithmetic only; ``fit`` checks the whole data set once and calls ``_compute``
+    directly in its loop (the same numbers, without re-checking every mini-batch).
+    """
 
     is_classifier = False
+
+    def _compute(self, y, t):  # pragma: no cover - subclasses that opt in define it
+        return self.forward(y, t)
 
     def __call__(self, y, t):
         return self.forward(y, t)
@@ -27,31 +37,71 @@ class Loss:
         check_nonempty(name, "y", y)
         check_finite(name, "y", y)
 
+    def _check_forward(self, cached):
+        if cached is None:
+            raise RuntimeError(f"{type(self).__name__}.backward: called before forward; "
+                               "call forward(y, t) first")
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
 
 class MeanSquaredError(Loss):
-    """``L = (1/N) sum_n 1/2 ||y_n - t_n||^2``; the 1/2 cancels the 2 of the derivative.
+    """Mean squared error, the mean over **all** elements of ``(y - t)^2``.
 
-    ``backward`` returns ``(y - t) / N``. ``y`` and ``t`` must have the same shape.
+    * ``MeanSquaredError()`` (standard): ``L = (1/(N K)) sum_{n,k} (y_nk - t_nk)^2`` for ``y``
+      of shape (N, K) (``K = 1`` for shape (N,)). This is ``sklearn.metrics.mean_squared_error``
+      and PyTorch's ``torch.nn.MSELoss()`` (``reduction="mean"``). ``backward`` returns
+      ``2 (y - t) / (N K)``.
+    * ``MeanSquaredError(half=True)`` (the "1/2 付き二乗誤差"): ``L = (1/(2 N K)) sum (y - t)^2``,
+      half of the standard value, so that the 2 of the derivative cancels: ``backward``
+      returns ``(y - t) / (N K)``. Textbooks that derive backpropagation by hand (Bishop's
+      *Pattern Recognition and Machine Learning*, Nielsen's *Neural Networks and Deep
+      Learning*, 斎藤康毅『ゼロから作る Deep Learning』) use this form. For one output per
+      sample (``K = 1``) it is exactly ``(1/N) sum_n 1/2 (y_n - t_n)^2``.
+
+    Both have their minimum at the same place; only the scale of ``L`` and of its gradient
+    (a factor 2, equivalent to a factor 2 in the learning rate) differ. ``y`` and ``t``
+    must have the same shape, (N,) or (N, K).
+
+    Parameters
+    ----------
+    half : bool
+        Use the 1/2 version (default False: the standard mean squared error).
     """
 
+    def __init__(self, half: bool = False):
+        if not isinstance(half, (bool, np.bool_)):
+            raise TypeError(f"MeanSquaredError: expected half to be True or False, got {half!r}")
+        self.half = bool(half)
+        self._diff = None
+
     def forward(self, y, t):
+        who = "MeanSquaredError"
+        check_ndim(who, "y", y, (1, 2))
         xp = get_array_module(y)
         t = xp.asarray(t, dtype=y.dtype)
         if y.shape != t.shape:
-            raise ValueError(f"MeanSquaredError: expected t of the same shape as y "
+            raise ValueError(f"{who}: expected t of the same shape as y "
                              f"{tuple(y.shape)}, got {tuple(t.shape)}")
-        check_ndim("MeanSquaredError", "y", y, (1, 2))
         self._check(y)
-        check_finite("MeanSquaredError", "t", t)
+        check_finite(who, "t", t)
+        return self._compute(y, t)
+
+    def _compute(self, y, t):
+        """The loss without input checks (``fit`` checks its data once, up front)."""
         self._diff = y - t
-        self._n = y.shape[0]
-        return float(0.5 * (self._diff ** 2).sum() / self._n)
+        m = self._diff.size  # N * K: the mean runs over all elements
+        sq = (self._diff ** 2).sum()
+        return float(0.5 * sq / m) if self.half else float(sq / m)
 
     def backward(self):
-        return self._diff / self._n
+        self._check_forward(self._diff)
+        m = self._diff.size
+        return self._diff / m if self.half else 2 * self._diff / m
+
+    def __repr__(self):
+        return "MeanSquaredError(half=True)" if self.half else "MeanSquaredError()"
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -64,12 +114,32 @@ class SoftmaxCrossEntropy(Loss):
 
     is_classifier = True
 
+    _prob = None
+
     def forward(self, y, t):
-        check_ndim("SoftmaxCrossEntropy", "y", y, 2)
+        who = "SoftmaxCrossEntropy"
+        check_ndim(who, "y", y, 2)
         self._check(y)
         xp = get_array_module(y)
         t = xp.asarray(t)  # labels may come as a list
         n, c = y.shape
+        # Checks first: state is set only after every check has passed (a failed call
+        # changes nothing).
+        if t.ndim == 1:
+            if t.shape[0] != n:
+                raise ValueError(f"{who}: expected {n} labels, got {t.shape[0]}")
+            check_labels(who, t, c)
+        elif t.shape != y.shape:
+            raise ValueError(f"{who}: expected labels (N,) or one-hot {tuple(y.shape)}, "
+                             f"got {tuple(t.shape)}")
+        else:
+            check_finite(who, "t", t)
+        return self._compute(y, t)
+
+    def _compute(self, y, t):
+        """The loss without input checks (``fit`` checks its data once, up front)."""
+        xp = get_array_module(y)
+        n = y.shape[0]
         # One exp for both outputs: with z = y - max(y) (so exp(z) <= 1 cannot overflow),
         # softmax = exp(z) / s and log softmax = z - log s, where s = sum exp(z) >= 1.
         z = y - y.max(axis=1, keepdims=True)
@@ -77,18 +147,10 @@ class SoftmaxCrossEntropy(Loss):
         s = prob.sum(axis=1, keepdims=True)
         prob /= s
         log_s = xp.log(s)
-        # State is set only after every check has passed (a failed call changes nothing).
         if t.ndim == 1:
-            if t.shape[0] != n:
-                raise ValueError(f"SoftmaxCrossEntropy: expected {n} labels, got {t.shape[0]}")
-            check_labels("SoftmaxCrossEntropy", t, c)
             self._prob, self._labels, self._T = prob, t, None
             # -(1/N) sum_n log p_{n,t_n} = (1/N) sum_n (log s_n - z_{n,t_n})
             return float((log_s.sum() - z[xp.arange(n), t].sum()) / n)
-        if t.shape != y.shape:
-            raise ValueError(f"SoftmaxCrossEntropy: expected labels (N,) or one-hot {tuple(y.shape)}, "
-                             f"got {tuple(t.shape)}")
-        check_finite("SoftmaxCrossEntropy", "t", t)
         self._prob, self._labels, self._T = prob, None, t
         return float(-(t * (z - log_s)).sum() / n)
 
@@ -98,6 +160,7 @@ class SoftmaxCrossEntropy(Loss):
         return self._prob
 
     def backward(self):
+        self._check_forward(self._prob)
         n = self._prob.shape[0]
         dx = self._prob.copy()
         if self._T is None:
@@ -145,7 +208,10 @@ class SigmoidBinaryCrossEntropy(Loss):
         self._shape, self._z, self._t = y.shape, z, tt
         return float((xp.logaddexp(0, z) - tt * z).mean())
 
+    _z = None
+
     def backward(self):
+        self._check_forward(self._z)
         return ((sigmoid(self._z) - self._t) / self._z.shape[0]).reshape(self._shape)
 
     @staticmethod
@@ -173,7 +239,10 @@ class HingeLoss(Loss):
         self._active = (1 - tt * s) > 0
         return float(xp.maximum(0, 1 - tt * s).mean())
 
+    _active = None
+
     def backward(self):
+        self._check_forward(self._active)
         return (-self._t * self._active / self._t.shape[0]).reshape(self._shape)
 
     @staticmethod

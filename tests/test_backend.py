@@ -46,7 +46,8 @@ def test_cupy_missing_gives_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` raise ImportError
     with pytest.raises(BackendUnavailableError,
                        match=r"nnlib backend 'cupy' needs the package 'cupy', which is not "
-                             r"installed .*Install it with `pip install -e \.\[gpu\]`"):
+                             r"installed .*`pip install -e \.\[gpu-cuda12\]` or "
+                             r"`pip install -e \.\[gpu-cuda13\]`"):
         set_backend("cupy")
     assert get_backend() == "numpy" and backend.xp() is np
     assert gpu_available() is False
@@ -89,7 +90,19 @@ def test_backend_variable_at_import_time():
     env["NNLIB_BACKEND"] = "torch"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0
-    assert "set_backend: expected one of ('numpy', 'cupy'), got 'torch'" in out.stderr
+    assert "ValueError: set_backend: expected one of ('numpy', 'cupy'), got 'torch'" in out.stderr
+    assert "environment variable NNLIB_BACKEND='torch'; unset it or set NNLIB_BACKEND=numpy" in out.stderr
+
+
+@pytest.mark.skipif(HAS_GPU, reason="CuPy and a GPU are present: NNLIB_BACKEND=cupy works here")
+def test_backend_variable_naming_a_missing_backend_fails_at_import_without_fallback():
+    # No silent fallback to NumPy: a run that asked for the GPU must not measure the CPU.
+    code = "import nnlib"
+    env = dict(os.environ, NNLIB_BACKEND="cupy")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "nnlib.backend.BackendUnavailableError: nnlib backend 'cupy'" in out.stderr
+    assert "(requested by the environment variable NNLIB_BACKEND='cupy'; unset it" in out.stderr
 
 
 def test_to_device_and_to_cpu_on_numpy():

@@ -108,18 +108,24 @@ def _flip(path, pos):
     ("train-images-idx3-ubyte.gz",
      lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),  # truncated
 ], ids=["deflate", "crc", "length", "truncated"])
-def test_corrupted_file_is_reported_by_name_with_the_remedy(tmp_path, bundled_hashes, name,
-                                                              damage):
+@pytest.mark.parametrize("bundled", [False, True], ids=["copy", "as-bundled"])
+def test_corrupted_file_is_reported_by_name_with_the_remedy(tmp_path, monkeypatch, bundled_hashes,
+                                                              name, damage, bundled):
     folder = _copy_mnist(tmp_path)
+    load_mnist(data_dir=folder, download=False)  # fills the per-process cache
+    if bundled:  # the folder plays the repository's data/mnist
+        monkeypatch.setattr(datasets, "_BUNDLED", folder)
     damage(folder / name)
     damaged = (folder / name).read_bytes()
-    with pytest.raises(DatasetError) as info:
+    with pytest.raises(DatasetError) as info:  # the cache notices the changed file
         load_mnist(data_dir=folder, download=False)
     message = str(info.value)
     assert str(folder / name) in message
-    assert "is corrupted or truncated" in message
-    assert f"git checkout -- data/mnist/{name}" in message and "download=True" in message
-    assert (folder / name).read_bytes() == damaged  # "The file was left as it is"
+    assert "is corrupted or truncated" in message and "The file was left as it is" in message
+    assert "download=True" in message
+    # only a reader of the repository is told to use git; a pip user is not
+    assert (f"git checkout -- data/mnist/{name}" in message) == bundled
+    assert (folder / name).read_bytes() == damaged
     assert _hashes(MNIST) == bundled_hashes  # the bundled copies are untouched
 
 
@@ -132,16 +138,39 @@ def test_a_recompressed_file_with_the_original_content_is_accepted(tmp_path):
     assert np.bincount(t_test).tolist() == TEST_COUNTS
 
 
-def test_missing_file_without_download_says_what_to_do(tmp_path, bundled_hashes):
+@pytest.mark.parametrize("bundled", [False, True], ids=["copy", "as-bundled"])
+def test_missing_file_without_download_says_what_to_do(tmp_path, monkeypatch, bundled_hashes,
+                                                       bundled):
     folder = _copy_mnist(tmp_path)
     (folder / "train-images-idx3-ubyte.gz").unlink()
+    if bundled:
+        monkeypatch.setattr(datasets, "_BUNDLED", folder)
+        fix = r"Restore it \(git checkout -- data/mnist\) or call load_mnist\(download=True\)"
+    else:
+        fix = (r"Copy the four .gz files of the book's data/mnist/ folder there, or call "
+               r"load_mnist\(download=True\) to download them")
     for kwargs in ({"download": False}, {}):  # with data_dir, download defaults to False
         with pytest.raises(DatasetError, match=r"load_mnist: .*train-images-idx3-ubyte.gz is "
-                                               r"missing. Restore it \(git checkout -- "
-                                               r"data/mnist\) or call "
-                                               r"load_mnist\(download=True\)"):
+                                               r"missing. " + fix):
             load_mnist(data_dir=folder, **kwargs)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(set(FILES) - {
+        "train-images-idx3-ubyte.gz"})
     assert _hashes(MNIST) == bundled_hashes
+
+
+def test_second_load_reuses_the_decompressed_files_and_returns_fresh_arrays(monkeypatch):
+    first = load_mnist(normalize=False)
+    first[0][0][:] = 7        # a learner edits the returned arrays in place
+    first[0][1][:] = 3
+    calls = []
+    real = datasets.gzip.decompress
+    monkeypatch.setattr(datasets.gzip, "decompress", lambda b: calls.append(1) or real(b))
+    (x, t), _ = load_mnist(normalize=False)
+    assert calls == []        # nothing decompressed again
+    assert x.flags.writeable and x is not first[0][0]
+    assert x.max() == 255 and np.bincount(t).tolist() == TRAIN_COUNTS  # edits did not leak
+    (xn, _), _ = load_mnist()
+    assert xn.max() == 1.0 and xn.dtype == np.float32
 
 
 def test_mnist_dir_follows_the_environment(monkeypatch, tmp_path):

@@ -267,7 +267,7 @@ def test_check_model_catches_a_missing_gradient():
 
 class _WrongMSE(MeanSquaredError):
     def backward(self):
-        return super().backward() * self._n  # forgets the 1/N
+        return super().backward() * self._diff.shape[0]  # forgets the 1/N
 
 
 def test_check_loss_catches_a_missing_batch_average():

@@ -282,3 +282,92 @@ def test_sequential_backward_returns_input_gradient(rng):
     loss.forward(model.forward(x), np.array([0, 1, 1, 0, 1]))
     dx = model.backward(loss.backward())
     assert dx.shape == x.shape
+
+
+# Dropout and training / evaluation mode
+
+def test_dropout_worked_example():
+    from nnlib import Dropout
+
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    x = np.arange(1.0, 9.0).reshape(2, 4)
+    y = layer.forward(x)
+    mask = layer._mask
+    # each entry is dropped (0) or kept and scaled by 1 / (1 - 0.5) = 2
+    assert set(np.unique(mask).tolist()) <= {0.0, 2.0} and 0 < (mask == 0).sum() < 8
+    np.testing.assert_array_equal(y, x * mask)
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), mask)
+    layer.training = False
+    np.testing.assert_array_equal(layer.forward(x), x)  # identity in evaluation mode
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), np.ones_like(x))
+
+
+def test_dropout_keeps_the_expected_value():
+    from nnlib import Dropout
+
+    y = Dropout(0.3, rng=np.random.default_rng(1)).forward(np.ones((200, 500)))
+    assert abs((y == 0).mean() - 0.3) < 0.01
+    assert abs(y.mean() - 1.0) < 0.02  # inverted dropout: E[y] = x
+
+
+def test_dropout_gradient_check_with_a_fixed_mask(rng):
+    from nnlib import Dropout, check_layer
+
+    layer = Dropout(0.4, rng=np.random.default_rng(2))
+    fixed = layer._new_mask(np.empty((5, 6)))
+    layer._new_mask = lambda x: fixed  # the same mask for every forward of the check
+    errors = check_layer(layer, rng.standard_normal((5, 6)), rng)
+    assert errors["x"] < 1e-8
+    assert (fixed == 0).any()
+
+
+@pytest.mark.parametrize("p, rng_arg, exc, message", [
+    (1.0, np.random.default_rng(0), ValueError, r"Dropout: expected a drop probability 0 <= p < 1, got 1.0"),
+    (-0.1, np.random.default_rng(0), ValueError, r"Dropout: expected a drop probability 0 <= p < 1, got -0.1"),
+    (True, np.random.default_rng(0), ValueError, r"got True"),
+    (0.5, None, TypeError, r"Dropout: expected rng=numpy.random.Generator"),
+], ids=["p=1", "negative", "bool", "no-rng"])
+def test_dropout_errors(p, rng_arg, exc, message):
+    from nnlib import Dropout
+
+    with pytest.raises(exc, match=message):
+        Dropout(p, rng=rng_arg)
+
+
+def test_train_eval_switch_every_layer_and_predict_restores_the_mode(rng):
+    from nnlib import Dropout
+
+    inner = Sequential(Linear(3, 3, rng=rng), Dropout(0.5, rng=rng))
+    model = Sequential(Linear(4, 3, rng=rng), Dropout(0.5, rng=rng), inner)
+    assert model.eval() is model
+    assert not model.training and not model[1].training and not inner[1].training
+    assert model.train() is model
+    assert model[1].training and inner[1].training
+    x = rng.standard_normal((6, 4))
+    # predict runs in evaluation mode (deterministic: no dropout) and leaves training mode on
+    p1, p2 = model.predict(x), model.predict(x)
+    np.testing.assert_array_equal(p1, p2)
+    assert model[1].training and inner[1].training
+    model.eval()
+    np.testing.assert_array_equal(model.forward(x), p1)
+    model.predict(x)
+    assert not model[1].training
+
+
+def test_the_same_layer_twice_is_rejected(rng):
+    relu = ReLU()
+    lin = Linear(2, 2, rng=rng)
+    with pytest.raises(ValueError, match=r"Sequential: the same layer object ReLU\(\) appears twice "
+                                         r"\(positions 1 and 3 among the layers\)"):
+        Sequential(lin, relu, Linear(2, 2, rng=rng), relu)
+    with pytest.raises(ValueError, match=r"the same layer object Linear\(2→2\) appears twice"):
+        Sequential(lin, Sequential(ReLU(), lin))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_forward_rejects_non_finite_input_like_predict(value, rng):
+    model = Sequential(Linear(2, 2, rng=rng))
+    x = np.ones((3, 2))
+    x[1, 0] = value
+    with pytest.raises(ValueError, match=r"Sequential.forward: expected finite values in x, got "):
+        model.forward(x)

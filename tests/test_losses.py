@@ -19,18 +19,49 @@ def test_mse_worked_example():
     y = np.array([[1.0, 2.0], [3.0, 4.0]])
     t = np.array([[0.0, 2.0], [3.0, 0.0]])
     loss = MeanSquaredError()
-    # sample 1: 1/2 (1^2 + 0^2) = 0.5;  sample 2: 1/2 (0^2 + 4^2) = 8;  mean over N = 2: 4.25
+    # squared differences 1, 0, 0, 16; mean over all N*K = 4 elements: 17/4
     assert loss.forward(y, t) == 4.25
-    # (y - t) / N
+    # 2 (y - t) / (N K)
     np.testing.assert_array_equal(loss.backward(), [[0.5, 0.0], [0.0, 2.0]])
+    half = MeanSquaredError(half=True)
+    # half of it: 17/8, gradient (y - t) / (N K)
+    assert half.forward(y, t) == 2.125
+    np.testing.assert_array_equal(half.backward(), [[0.25, 0.0], [0.0, 1.0]])
+
+
+def test_mse_matches_scikit_learn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    r = np.random.default_rng(3)
+    y, t = r.standard_normal((7, 3)), r.standard_normal((7, 3))
+    assert MeanSquaredError().forward(y, t) == pytest.approx(
+        sklearn_metrics.mean_squared_error(t, y), rel=1e-14)
+    assert MeanSquaredError(half=True).forward(y, t) == pytest.approx(
+        sklearn_metrics.mean_squared_error(t, y) / 2, rel=1e-14)
 
 
 def test_mse_on_flat_targets():
-    # 1/2 (1 + 4 + 9) / 3 = 7/3
+    # (1 + 4 + 9) / 3 = 14/3; the 1/2 version is (1/N) sum 1/2 (y - t)^2 = 7/3
     y = np.array([1.0, 2.0, 3.0])
-    assert MeanSquaredError().forward(y, np.zeros(3)) == pytest.approx(7 / 3)
+    assert MeanSquaredError().forward(y, np.zeros(3)) == pytest.approx(14 / 3)
+    assert MeanSquaredError(half=True).forward(y, np.zeros(3)) == pytest.approx(7 / 3)
     # lists of targets are accepted
-    assert MeanSquaredError()(np.array([[1.0]]), [[3.0]]) == 2.0
+    assert MeanSquaredError()(np.array([[1.0]]), [[3.0]]) == 4.0
+    assert MeanSquaredError(half=True)(np.array([[1.0]]), [[3.0]]) == 2.0
+
+
+@pytest.mark.parametrize("half", [False, True])
+@pytest.mark.parametrize("shape", [(6,), (6, 1), (6, 4)])
+def test_mse_backward_matches_the_numerical_gradient(half, shape):
+    from nnlib import check_loss
+
+    r = np.random.default_rng(1)
+    y, t = r.standard_normal(shape), r.standard_normal(shape)
+    assert check_loss(MeanSquaredError(half=half), y, t) < 1e-8
+
+
+def test_mse_half_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"MeanSquaredError: expected half to be True or False, got 'yes'"):
+        MeanSquaredError(half="yes")
 
 
 def test_softmax_cross_entropy_worked_example():

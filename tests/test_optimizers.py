@@ -107,11 +107,25 @@ def test_state_is_kept_per_parameter():
 
 
 @pytest.mark.parametrize("cls", [SGD, Momentum, AdaGrad, Adam])
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), "0.1", None])
-def test_bad_learning_rate_is_rejected(cls, lr):
-    with pytest.raises(ValueError, match=rf"{cls.__name__}: expected a learning rate lr > 0, "
-                                         rf"got {repr(lr)}"):
+@pytest.mark.parametrize("lr, exc, message", [
+    (0, ValueError, r"expected a learning rate lr > 0, got lr=0"),
+    (-0.1, ValueError, r"expected a learning rate lr > 0, got lr=-0.1"),
+    (float("nan"), ValueError, r"expected a finite lr, got nan"),
+    (float("inf"), ValueError, r"expected a finite lr, got inf"),
+    ("0.1", TypeError, r"expected lr to be a real number, got '0.1' \(str\)"),
+    (None, TypeError, r"expected lr to be a real number, got None \(NoneType\)"),
+    (True, TypeError, r"expected lr to be a real number, got True \(bool\)"),
+], ids=["zero", "negative", "nan", "inf", "str", "None", "bool"])
+def test_bad_learning_rate_is_rejected(cls, lr, exc, message):
+    with pytest.raises(exc, match=rf"{cls.__name__}: {message}"):
         cls(lr=lr)
+
+
+@pytest.mark.parametrize("cls", [SGD, Momentum, AdaGrad, Adam])
+def test_numpy_scalars_are_accepted_as_learning_rate(cls):
+    opt = cls(lr=np.float32(0.5))
+    assert opt.lr == float(np.float32(0.5)) and type(opt.lr) is float
+    assert cls(lr=np.int64(1)).lr == 1.0
 
 
 def test_mismatched_keys_change_nothing():
@@ -126,3 +140,84 @@ def test_repr_and_defaults():
     assert repr(SGD(0.5)) == "SGD(lr=0.5)"
     assert Adam().lr == 0.001 and (Adam().beta1, Adam().beta2) == (0.9, 0.999)
     assert Momentum().momentum == 0.9
+
+
+# Weight decay (L2) and learning-rate schedules
+
+def test_sgd_weight_decay_is_gradual_forgetting():
+    # w <- (1 - lr λ) w - lr g for weights; the bias is not decayed
+    p = {"0.W": np.array([2.0, -4.0]), "0.b": np.array([2.0])}
+    g = {"0.W": np.array([1.0, 0.0]), "0.b": np.array([1.0])}
+    SGD(lr=0.1, weight_decay=0.5).update(p, g)
+    # (1 - 0.05) * (2, -4) - 0.1 * (1, 0) = (1.8, -3.8);  b: 2 - 0.1 = 1.9
+    np.testing.assert_allclose(p["0.W"], [1.8, -3.8], rtol=1e-15)
+    np.testing.assert_allclose(p["0.b"], [1.9], rtol=1e-15)
+
+
+@pytest.mark.parametrize("cls", [Momentum, AdaGrad, Adam])
+def test_weight_decay_adds_lambda_w_to_the_gradient(cls):
+    # With decay λ, the update equals the update without decay for the gradient g + λ W.
+    w0, g0, lam = np.array([[1.0, -2.0]]), np.array([[0.3, 0.1]]), 0.2
+    p1, p2 = {"W": w0.copy(), "b": np.array([1.0])}, {"W": w0.copy(), "b": np.array([1.0])}
+    cls(lr=0.1, weight_decay=lam).update(p1, {"W": g0.copy(), "b": np.array([0.5])})
+    cls(lr=0.1).update(p2, {"W": g0 + lam * w0, "b": np.array([0.5])})
+    np.testing.assert_allclose(p1["W"], p2["W"], rtol=1e-14)
+    np.testing.assert_array_equal(p1["b"], p2["b"])
+
+
+def test_weight_decay_shrinks_weights_in_training():
+    from nnlib import SoftmaxCrossEntropy, fit, make_moons, mlp
+
+    x, t = make_moons(200, noise=0.2, rng=np.random.default_rng(0))
+    norms = {}
+    for lam in (0.0, 0.1):
+        model = mlp([2, 16, 2], rng=np.random.default_rng(1))
+        fit(model, SoftmaxCrossEntropy(), SGD(0.2, weight_decay=lam), x, t, epochs=20,
+            batch_size=20, rng=np.random.default_rng(2), progress=False)
+        norms[lam] = sum(float((p ** 2).sum()) for k, p in model.params.items() if k.endswith("W"))
+    assert norms[0.1] < 0.8 * norms[0.0]
+
+
+def test_step_decay_values():
+    from nnlib import StepDecay
+
+    s = StepDecay(0.1, drop=0.5, every=2)
+    assert [s(e) for e in range(1, 7)] == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
+
+
+def test_cosine_decay_values():
+    from nnlib import CosineDecay
+
+    s = CosineDecay(0.1, epochs=5, lr_min=0.01)
+    # lr_min + (lr - lr_min) (1 + cos(pi (e - 1) / 4)) / 2
+    expected = [0.01 + 0.09 * (1 + math.cos(math.pi * k / 4)) / 2 for k in range(5)]
+    np.testing.assert_allclose([s(e) for e in range(1, 6)], expected, rtol=1e-15)
+    assert s(1) == 0.1 and s(9) == pytest.approx(0.01)
+    # with lr_min = 0 the last epoch keeps a tiny positive rate (the optimizers need lr > 0)
+    assert CosineDecay(0.1, epochs=3)(3) == pytest.approx(1e-7)
+
+
+@pytest.mark.parametrize("make, exc, message", [
+    (lambda: __import__("nnlib").StepDecay(0.1, drop=0), ValueError, r"StepDecay: expected 0 < drop <= 1"),
+    (lambda: __import__("nnlib").StepDecay(0.1, drop=1.5), ValueError, r"StepDecay: expected 0 < drop <= 1"),
+    (lambda: __import__("nnlib").StepDecay(0.1, every=0), ValueError, r"StepDecay: expected every to be a positive integer"),
+    (lambda: __import__("nnlib").CosineDecay(0.1, epochs=0), ValueError, r"CosineDecay: expected epochs to be a positive integer"),
+    (lambda: __import__("nnlib").CosineDecay(0.1, epochs=5, lr_min=0.2), ValueError, r"CosineDecay: expected 0 <= lr_min <= lr"),
+    (lambda: __import__("nnlib").StepDecay(0.1)(0), ValueError, r"StepDecay: expected an epoch number >= 1, got 0"),
+], ids=["drop-0", "drop-1.5", "every-0", "epochs-0", "lr_min>lr", "epoch-0"])
+def test_schedule_errors(make, exc, message):
+    with pytest.raises(exc, match=message):
+        make()
+
+
+def test_l2_penalty_is_the_term_whose_gradient_weight_decay_adds():
+    from nnlib import l2_penalty, numerical_gradient
+
+    params = {"0.W": np.array([[1.0, -2.0]]), "0.b": np.array([3.0]), "2.W": np.array([[0.5]])}
+    # (λ/2) (1 + 4 + 0.25) with λ = 0.2; the bias does not count
+    assert l2_penalty(params, 0.2) == pytest.approx(0.1 * 5.25, rel=1e-15)
+    for k in ("0.W", "2.W"):
+        g = numerical_gradient(lambda: l2_penalty(params, 0.2), params[k])
+        np.testing.assert_allclose(g, 0.2 * params[k], rtol=1e-8)
+    with pytest.raises(ValueError, match=r"l2_penalty: expected weight_decay >= 0, got weight_decay=-1"):
+        l2_penalty(params, -1)

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from nnlib import (SGD, Adam, History, Linear, MeanSquaredError, Sequential, SoftmaxCrossEntropy,
+from nnlib import (SGD, Adam, History, Linear, MeanSquaredError, ReLU, Sequential, SoftmaxCrossEntropy,
                    accuracy, confusion_matrix, evaluate, fit, logic_gate, make_moons, make_xor,
                    minibatches,
                    mlp, one_hot)
@@ -188,33 +188,35 @@ def test_fit_rejects_bad_input_and_changes_nothing(name, kwargs, exc, message):
 
 
 class RecordingSGD(SGD):
-    """SGD that keeps a copy of the parameters after every successful update."""
+    """SGD that counts its updates and keeps a copy of the parameters after each epoch."""
 
-    def update(self, params, grads):
-        super().update(params, grads)
+    def _apply(self, params, grads):
+        super()._apply(params, grads)
         self.steps = getattr(self, "steps", 0) + 1
-        self.last = {k: v.copy() for k, v in params.items()}
 
 
-def test_fit_stops_on_divergence_before_the_failing_update():
+def test_fit_stops_on_divergence_and_restores_the_last_finished_epoch():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 3))
     t = x @ np.array([[1.0], [2.0], [-1.0]])
     model = Sequential(Linear(3, 1, rng=rng))
-    opt = RecordingSGD(lr=5.0)  # far too large: |w| grows by a factor of several per step
-    # The overflow that makes the loss infinite also raises numpy's RuntimeWarning; silence it
-    # so that fit's own check is what reports the divergence.
-    with np.errstate(over="ignore", invalid="ignore"), \
-            pytest.raises(FloatingPointError, match=r"fit: the loss became inf at epoch \d+, step "
-                                                    r"\d+; the parameters keep their values "
-                                                    r"from before this step. Try a smaller "
-                                                    r"learning rate \(now 5.0\)"):
+    opt = RecordingSGD(lr=1.0)  # too large (MSE gradient 2(y - t)/N): the error grows each step
+    ends = []
+    with pytest.raises(FloatingPointError,
+                       match=r"fit: training diverged at epoch (\d+), step \d+: the loss "
+                             r"exploded to .*, above .* = 1000 x max\(first "
+                             r"mini-batch's loss .*, 1\)\. The parameters and the optimizer state were restored "
+                             r"to the end of epoch \d+; the finished epochs are in err.history\. "
+                             r"Try a smaller learning rate \(now 1\)") as info:
         fit(model, MeanSquaredError(), opt, x, t, epochs=1000, batch_size=8, rng=rng,
-            progress=False)
-    assert opt.steps > 10  # it diverged over many steps, not at once
+            progress=False, callback=lambda e, h: ends.append(
+                {k: v.copy() for k, v in model.params.items()}))
+    err = info.value
+    assert err.epoch > 1 and opt.steps > 4  # it diverged over several steps, not at once
+    assert err.history.epoch == list(range(1, err.epoch))  # the finished epochs
+    assert len(ends) == err.epoch - 1
     for k, v in model.params.items():
-        assert np.isfinite(v).all()
-        np.testing.assert_array_equal(v, opt.last[k])  # unchanged since the last good step
+        np.testing.assert_array_equal(v, ends[-1][k])  # the end of the last finished epoch
 
 
 def test_fit_stops_at_the_first_step_with_parameters_untouched():
@@ -222,8 +224,8 @@ def test_fit_stops_at_the_first_step_with_parameters_untouched():
     x = np.full((4, 1), 1e160)
     t = np.zeros((4, 1))
     model = Sequential(Linear.from_weights([[1.0]], [0.0]))
-    with np.errstate(over="ignore"), pytest.raises(FloatingPointError,
-                                                   match=r"at epoch 1, step 1"):
+    with pytest.raises(FloatingPointError, match=r"at epoch 1, step 1: the loss became inf\. "
+                                                 r".*restored to their values before training"):
         fit(model, MeanSquaredError(), SGD(0.1), x, t, epochs=1, batch_size=4,
             rng=np.random.default_rng(0), progress=False)
     np.testing.assert_array_equal(model[0].params["W"], [[1.0]])
@@ -333,3 +335,132 @@ def test_softmax_cross_entropy_accepts_a_list_of_labels():
     y = np.zeros((2, 3))
     # uniform scores: the loss is log 3 for every sample
     assert SoftmaxCrossEntropy().forward(y, [0, 2]) == pytest.approx(np.log(3))
+
+
+# Validation data, eval_train subsets, early stopping, schedules, dropout mode
+
+def test_fit_records_validation_metrics(moons):
+    x, t, rng = moons
+    model = mlp([2, 8, 2], "tanh", rng=rng)
+    h = fit(model, SoftmaxCrossEntropy(), Adam(0.05), x[:40], t[:40], epochs=3, batch_size=16,
+            rng=rng, x_val=x[40:], t_val=t[40:], x_test=x[:5], t_test=t[:5], progress=False)
+    assert len(h.val_loss) == len(h.val_acc) == 3
+    assert h.val_loss[-1] == pytest.approx(evaluate(model, SoftmaxCrossEntropy(), x[40:], t[40:])[0])
+    assert h.test_loss[-1] == pytest.approx(evaluate(model, SoftmaxCrossEntropy(), x[:5], t[:5])[0])
+    assert h.best_epoch == 1 + int(np.argmin(h.val_loss)) and h.stopped_epoch is None
+    assert h.lr == [0.05, 0.05, 0.05]
+
+
+def test_eval_train_on_a_fixed_subset_of_the_first_k_samples(moons):
+    x, t, rng = moons
+    model = mlp([2, 8, 2], "tanh", rng=rng)
+    h = fit(model, SoftmaxCrossEntropy(), Adam(0.05), x, t, epochs=2, batch_size=16, rng=rng,
+            eval_train=25, progress=False)
+    assert h.train_loss[-1] == pytest.approx(evaluate(model, SoftmaxCrossEntropy(), x[:25], t[:25])[0])
+    h = fit(model, SoftmaxCrossEntropy(), Adam(0.05), x, t, epochs=1, batch_size=16, rng=rng,
+            eval_train=False, progress=False)
+    assert h.train_loss == [None] and h.train_acc == [None]
+
+
+def test_early_stopping_restores_the_best_epoch():
+    rng = np.random.default_rng(0)
+    # a wide network on few noisy samples overfits: the validation loss rises again
+    x, t = make_moons(40, noise=0.4, rng=rng)
+    xv, tv = make_moons(200, noise=0.4, rng=rng)
+    model = mlp([2, 64, 64, 2], rng=rng)
+    snaps = []
+    h = fit(model, SoftmaxCrossEntropy(), Adam(0.05), x, t, epochs=200, batch_size=8, rng=rng,
+            x_val=xv, t_val=tv, early_stopping=5, progress=False,
+            callback=lambda e, hist: snaps.append({k: v.copy() for k, v in model.params.items()}))
+    assert h.stopped_epoch is not None and h.stopped_epoch < 200
+    assert h.stopped_epoch == h.best_epoch + 5 == len(h.epoch)
+    assert h.val_loss[h.best_epoch - 1] == min(h.val_loss)
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(v, snaps[h.best_epoch - 1][k])
+
+
+def test_lr_schedule_sets_the_rate_of_every_epoch(moons):
+    from nnlib import StepDecay
+
+    x, t, rng = moons
+    opt = SGD(1.0)
+    h = fit(mlp([2, 4, 2], rng=rng), SoftmaxCrossEntropy(), opt, x, t, epochs=5, batch_size=30,
+            rng=rng, lr_schedule=StepDecay(0.4, drop=0.5, every=2), progress=False)
+    assert h.lr == [0.4, 0.4, 0.2, 0.2, 0.1]
+    assert opt.lr == 0.1
+
+
+def test_fit_trains_with_dropout_on_and_evaluates_with_it_off(moons):
+    from nnlib import Dropout
+
+    x, t, rng = moons
+    model = Sequential(Linear(2, 16, rng=rng), ReLU(), Dropout(0.5, rng=rng), Linear(16, 2, rng=rng))
+    model.eval()
+    h = fit(model, SoftmaxCrossEntropy(), Adam(0.02), x, t, epochs=2, batch_size=20, rng=rng,
+            progress=False)
+    assert model[2].training is False  # the mode from before fit is restored
+    # the recorded training loss is the deterministic (evaluation-mode) loss
+    assert h.train_loss[-1] == evaluate(model, SoftmaxCrossEntropy(), x, t)[0]
+
+
+def test_fit_raises_for_the_wine_example_of_issue_10():
+    from nnlib import load_wine, standardize
+
+    x, t = load_wine()
+    xs = standardize(x)
+    xs = xs[0] if isinstance(xs, tuple) else xs
+    rng = np.random.default_rng(0)
+    model = mlp([13, 32, 32, 3], rng=rng)
+    before = {k: v.copy() for k, v in model.params.items()}
+    with pytest.raises(FloatingPointError, match=r"fit: training diverged at epoch 1, step \d+: "
+                                                 r".*Try a smaller learning rate \(now 10\)") as info:
+        fit(model, SoftmaxCrossEntropy(), SGD(10), xs, t, epochs=20, batch_size=16, rng=rng,
+            progress=False)
+    assert info.value.history.epoch == []
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_fit_uses_overridden_forward_and_update_of_subclasses(moons):
+    # fit's unchecked fast paths must not bypass a user's own forward / update
+    x, t, rng = moons
+    calls = {"forward": 0, "loss": 0, "update": 0}
+
+    class MyModel(Sequential):
+        def forward(self, x):
+            calls["forward"] += 1
+            return super().forward(x)
+
+    class MyLoss(SoftmaxCrossEntropy):
+        def forward(self, y, t):
+            calls["loss"] += 1
+            return super().forward(y, t)
+
+    class MySGD(SGD):
+        def update(self, params, grads):
+            calls["update"] += 1
+            super().update(params, grads)
+
+    model = MyModel(Linear(2, 4, rng=rng), ReLU(), Linear(4, 2, rng=rng))
+    fit(model, MyLoss(), MySGD(0.1), x, t, epochs=2, batch_size=20, rng=rng, eval_train=False,
+        progress=False)
+    assert calls == {"forward": 6, "loss": 6, "update": 6}  # 60 samples / 20 = 3 steps x 2
+
+
+def test_explosion_check_can_be_switched_off():
+    # The regression of test_fit_stops_on_divergence...: with lr = 1.0 the loss grows past
+    # 1000 x its first value in epoch 4. Without the check, fit goes on until the loss
+    # overflows (the NaN/inf check always stays on).
+    def run(**kw):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((32, 3))
+        t = x @ np.array([[1.0], [2.0], [-1.0]])
+        return fit(Sequential(Linear(3, 1, rng=rng)), MeanSquaredError(), SGD(1.0), x, t,
+                   epochs=1000, batch_size=8, rng=rng, progress=False, **kw)
+
+    with pytest.raises(FloatingPointError, match=r"epoch 4, step 3: the loss exploded") as info:
+        run()
+    assert info.value.epoch == 4
+    with pytest.raises(FloatingPointError, match=r"the loss became inf|network output became") as info:
+        run(explosion_factor=None)
+    assert info.value.epoch > 4  # it ran on past the point where the default check stops

@@ -144,4 +144,5 @@ def test_png_and_hint(explorer):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     bundle = explorer._repr_mimebundle_()
     assert "image/png" in bundle and "JupyterLab" in bundle["text/plain"]
+    assert bundle["application/vnd.nnlib.live+json"]["kind"] == "activation"
     assert "0.5000" in explorer.output_text.value  # f(0) of the initial sigmoid

@@ -8,8 +8,10 @@ from nnlib.widgets.descent import (A0, DATA_X, DATA_Y, GradientDescentExplorer, 
                                    contraction, critical_rate, gradient, gradient_descent, loss)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def explorer():
+    # A fresh explorer per test: test_explorer_initial_state must not depend on the order in
+    # which pytest-randomly runs the tests that move the sliders.
     pytest.importorskip("ipywidgets")
     return GradientDescentExplorer()
 

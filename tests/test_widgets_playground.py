@@ -8,8 +8,9 @@ from nnlib import make_dataset
 from nnlib.widgets.playground import DATA_SEED, N_SAMPLES, Playground, train_playground
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def playground():
+    # A fresh explorer per test: the tests must not depend on their order (pytest-randomly).
     pytest.importorskip("ipywidgets")
     return Playground()
 
@@ -80,7 +81,8 @@ def test_drawn_loss_curve_and_region_match_state(playground):
 
 
 def test_grid_prediction_agrees_with_training_accuracy():
-    s = train_playground("circles", 8, 1, "tanh", 0.03, 10, 300, "adam", 0)
+    # 600 steps: the circles need more than the XOR (300 steps reach 87 % with seed 0)
+    s = train_playground("circles", 8, 1, "tanh", 0.03, 10, 600, "adam", 0)
     p = s["model"].predict(s["x"])
     pred = p.argmax(axis=1)
     assert s["accuracy"] == pytest.approx(float((pred == s["t"]).mean()))

@@ -7,7 +7,7 @@ Network (no biases, row-vector convention ``u = x @ W``)::
     weights into hidden unit 2: (-2, -3, -1)   -> column 1 of W1
     h = ReLU(u)
     y = 3 h1 + 2 h2  (identity output)          -> W2 = [[3], [2]]
-    L = 1/2 (y - t)^2 with t = 20               (MeanSquaredError with N = 1)
+    L = 1/2 (y - t)^2 with t = 20        (MeanSquaredError(half=True) with N = 1)
 
 Every number below is worked out by hand in the comments and written as a literal;
 the test asserts that nnlib's forward, backward and SGD step reproduce each one, and
@@ -75,7 +75,7 @@ L_NEW = 63.86986242
 
 def build():
     net = Sequential(Linear.from_weights(W1, None), ReLU(), Linear.from_weights(W2))
-    return net, MeanSquaredError()
+    return net, MeanSquaredError(half=True)
 
 
 def test_network_has_no_biases_and_the_given_weights():
@@ -136,3 +136,64 @@ def test_one_sgd_step_gives_the_hand_computed_weights_and_loss():
     new_loss = loss.forward(y, T)
     assert new_loss == pytest.approx(L_NEW, abs=1e-10)
     assert new_loss < L0
+
+
+# The same example in the standard convention, L = (y - t)^2 (mean squared error as
+# scikit-learn's mean_squared_error and PyTorch's MSELoss compute it; N = 1):
+#   L      = (33 - 20)^2 = 169
+#   dL/dy  = 2 (y - t) = 2 * 13 = 26                    (twice the 1/2-convention value)
+#   weight h1 -> y:  26 * h1 = 26 * 11 = 286
+#   delta  = (26 * 3 * 1, 26 * 2 * 0) = (78, 0)
+#   weight x1 -> unit 1:  x1 * delta1 = 2 * 78 = 156;  column of unit 1: (156, 234, 78)
+# One SGD step with lr = 0.01:
+#   W2: 3 - 2.86 = 0.14, 2 - 0 = 2
+#   W1 column 0: 3 - 1.56 = 1.44, 1 - 2.34 = -1.34, 2 - 0.78 = 1.22
+#   u1 = 2*1.44 + 3*(-1.34) + 1*1.22 = 2.88 - 4.02 + 1.22 = 0.08;  u2 = -14 still
+#   y  = 0.14 * 0.08 = 0.0112
+#   L  = (0.0112 - 20)^2 = 19.9888^2 = 400 - 0.448 + 0.00012544 = 399.55212544
+# The doubled gradient doubles the step: it overshoots far past t and the loss rises.
+L0_STD = 169.0
+DL_DY_STD = 26.0
+DW1_STD = [[156.0, 0.0], [234.0, 0.0], [78.0, 0.0]]
+DW2_STD = [[286.0], [0.0]]
+W1_NEW_STD = [[1.44, -2.0], [-1.34, -3.0], [1.22, -1.0]]
+W2_NEW_STD = [[0.14], [2.0]]
+Y_NEW_STD = 0.0112
+L_NEW_STD = 399.55212544
+
+
+def test_standard_convention_step_matches_hand_computation_and_sklearn():
+    from sklearn.metrics import mean_squared_error
+
+    net, _ = build()
+    loss = MeanSquaredError()
+    y = net.forward(X)
+    assert loss.forward(y, T) == pytest.approx(L0_STD)
+    assert mean_squared_error(T, y) == pytest.approx(L0_STD)
+    assert loss.backward() == pytest.approx(np.array([[DL_DY_STD]]))
+    net.backward(loss.backward())
+    assert net.grads["0.W"] == pytest.approx(np.array(DW1_STD))
+    assert net.grads["2.W"] == pytest.approx(np.array(DW2_STD))
+    SGD(LR).update(net.params, net.grads)
+    assert net[0].params["W"] == pytest.approx(np.array(W1_NEW_STD), abs=1e-12)
+    assert net[2].params["W"] == pytest.approx(np.array(W2_NEW_STD), abs=1e-12)
+    y = net.forward(X)
+    assert y[0, 0] == pytest.approx(Y_NEW_STD, abs=1e-12)
+    new_loss = loss.forward(y, T)
+    assert new_loss == pytest.approx(L_NEW_STD, abs=1e-9)
+    assert mean_squared_error(T, y) == pytest.approx(L_NEW_STD, abs=1e-9)
+    assert new_loss > L0_STD
+
+
+def test_standard_step_equals_half_convention_step_with_twice_the_rate():
+    net_std, _ = build()
+    net_half, half = build()
+    std = MeanSquaredError()
+    std.forward(net_std.forward(X), T)
+    net_std.backward(std.backward())
+    SGD(LR).update(net_std.params, net_std.grads)
+    half.forward(net_half.forward(X), T)
+    net_half.backward(half.backward())
+    SGD(2 * LR).update(net_half.params, net_half.grads)
+    for key in net_std.params:
+        assert net_std.params[key] == pytest.approx(net_half.params[key], abs=1e-12)

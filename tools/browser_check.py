@@ -31,9 +31,19 @@ For every HTML page it asserts:
   ("1. 1. ニューロン");
 * **collapsed answers** – the code of cells tagged ``hide-input``, code and output of cells
   tagged ``hide-cell`` (exercise answers), and the body of
-  ``dropdown`` admonitions (exercise answers) are hidden until the reader opens them.
+  ``dropdown`` admonitions (exercise answers) are hidden until the reader opens them;
+* **alt text** – every figure's ``alt`` says what it shows (not empty, not a file name: set it
+  in the cell metadata ``{"mystnb": {"image": {"alt": "..."}}}``);
+* **downloads** – the ``.ipynb``/``.md`` download buttons carry a ``download`` attribute;
+* **column** – at 1280 px no code block or output is wider than the text column (lines of at
+  most ~80 characters);
+* **phone** – at 390 px (mobile emulation) the page does not scroll sideways and no figure is
+  shown below ~70 % of its natural size.
 
-Then it searches the book (``search.html?q=...``) for Japanese words and asserts hits, and
+Then it searches the book (``search.html?q=...``) for Japanese words and asserts that every
+page whose text contains the word is found (compound words such as 逆伝播 included), that each
+hit has a snippet without raw TeX, and that snippets also appear when the book is opened from
+disk (``file://``); and
 saves screenshots of a few key pages under ``--screenshots``. It prints one line per page and
 exits 1 with the list of problems if any check fails.
 """
@@ -59,19 +69,18 @@ import unicodedata
 import urllib.parse
 from pathlib import Path
 
-DEFAULT_SEARCH = ("ニューロン", "活性化関数", "誤差逆伝播法")
+DEFAULT_SEARCH = ("ニューロン", "活性化関数", "誤差逆伝播法", "逆伝播")
 DEFAULT_SHOTS = ("intro.html", "chapters/01_neuron.html", "chapters/02_activation.html",
                  "appendix/glossary.html")
 JP_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # Characters that are never drawn as glyphs (zero-width, variation selectors, BOM).
 INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"} | {chr(c) for c in range(0xFE00, 0xFE10)}
 # Known upstream noise that does not affect readers; each entry says why it is tolerated.
-KNOWN_HARMLESS = (
-    # Sphinx 7.4 emits the inline configuration script of sphinx-thebe (loaded by Jupyter Book
-    # 1.x) twice, so the second copy fails with this SyntaxError. Both copies hold the same
-    # constants and the book does not use thebe (no "live code" button), so nothing breaks.
-    "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared",
-)
+# (The THEBE_JS_URL SyntaxError that Sphinx 7.4 + sphinx-thebe caused on every page is gone:
+# _ext/book_html.py drops thebe's scripts. It is an error again.)
+KNOWN_HARMLESS: tuple[str, ...] = ()
+PHONE_WIDTH = 390
+MIN_FIGURE_SCALE = 0.69   # figures on a phone keep >= ~70 % of their natural size
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,6 +376,18 @@ PAGE_CHECK_JS = r"""
       if (visible(part)) out.hideInputShown.push(part.textContent.trim().slice(0, 60));
     }
   }
+  // Alt text: what the figure shows, never empty or a file name (myst-nb's default).
+  out.badAlt = [...document.querySelectorAll(".bd-article img")]
+      .map(i => [i.getAttribute("alt") || "", i.getAttribute("src") || ""])
+      .filter(([alt, src]) => !alt.trim() || alt === src || /(^|\/)[^\s\/]+\.(png|jpe?g|gif|svg|webp)$/i.test(alt.trim()))
+      .map(([alt, src]) => `${src.split("/").pop().slice(0, 24)} (alt ${JSON.stringify(alt.slice(0, 40))})`);
+  // Download buttons save a file (download attribute) instead of opening it in a tab.
+  out.downloadNoAttr = [...document.querySelectorAll("a.btn-download-source-button, a.btn-download-notebook-button")]
+      .filter(a => !a.hasAttribute("download")).map(a => a.getAttribute("href"));
+  // Desktop: code and outputs fit the column (no horizontal scrollbar inside the article).
+  out.wideBlocks = [...document.querySelectorAll(".bd-article pre, .bd-article .cell_output .output")]
+      .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 2)
+      .map(e => `${e.scrollWidth}px > ${e.clientWidth}px: ${e.textContent.trim().split("\n")[0].slice(0, 50)}`);
   out.dropdowns = 0; out.dropdownShown = [];
   for (const d of document.querySelectorAll(".admonition.dropdown, details.dropdown")) {
     out.dropdowns++;
@@ -377,17 +398,39 @@ PAGE_CHECK_JS = r"""
 })()
 """
 
+PHONE_JS = r"""
+(async () => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const d = document.documentElement;
+  const out = {pageWidth: Math.max(d.scrollWidth, document.body.scrollWidth), viewport: d.clientWidth};
+  out.smallFigures = [...document.querySelectorAll(".bd-article img")]
+      .filter(i => i.naturalWidth > 0 && i.getClientRects().length && !i.closest("details:not([open])"))
+      .map(i => [i.getBoundingClientRect().width / i.naturalWidth, i.getAttribute("src") || ""])
+      .filter(([s]) => s > 0 && s < %(min_scale)s)
+      .map(([s, src]) => `${Math.round(100 * s)} %% ${src.split("/").pop().slice(0, 24)}`);
+  return out;
+})()
+""".replace("%(min_scale)s", str(MIN_FIGURE_SCALE)).replace("%%", "%")
+
 SEARCH_JS = r"""
 (async () => {
   const sleep = ms => new Promise(r => setTimeout(r, ms));
   for (let i = 0; i < 200; i++) {
     const hits = document.querySelectorAll("#search-results ul.search li");
-    const status = document.querySelector("#search-results .search-summary, #search-results p");
-    if (hits.length || (status && /\d/.test(status.textContent) && i > 20)) break;
+    const status = document.querySelector("#search-results .search-summary");
+    // Sphinx adds the hits one by one; the summary line (with the count) comes at the end.
+    if (status && /\d/.test(status.textContent)) break;
     await sleep(50);
   }
-  const hits = [...document.querySelectorAll("#search-results ul.search li a")];
-  return hits.map(a => a.getAttribute("href"));
+  // snippets arrive asynchronously (one per hit)
+  for (let i = 0; i < 60; i++) {
+    const lis = document.querySelectorAll("#search-results ul.search li");
+    if ([...lis].every(li => li.querySelector("p.context"))) break;
+    await sleep(50);
+  }
+  const lis = [...document.querySelectorAll("#search-results ul.search li")];
+  return lis.map(li => ({href: li.querySelector("a").getAttribute("href"),
+                         snippet: (li.querySelector("p.context") || {}).textContent || null}));
 })()
 """
 
@@ -537,6 +580,20 @@ def check_links(results: dict, root: Path, base: str) -> dict[str, list[str]]:
     return problems
 
 
+def pages_containing(root: Path, pages: list[str], word: str) -> set[str]:
+    """Pages whose article text (tags and math removed) contains ``word``."""
+    found = set()
+    for page in pages:
+        html_text = (root / page).read_text(encoding="utf8", errors="replace")
+        m = re.search(r"<main[^>]*>(.*?)</main>", html_text, re.S)
+        if not m or page in ("search.html", "genindex.html"):
+            continue
+        text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", "", m.group(1), flags=re.S)
+        if word in re.sub(r"\s+", "", text):
+            found.add(page)
+    return found
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("html", nargs="?", default="_build/html", help="built book (default _build/html)")
@@ -630,6 +687,31 @@ def main(argv=None) -> int:
                     page_problems.append(f"image did not load: {src}")
                 for t in r.get("hideInputShown", []):
                     page_problems.append(f"collapsed cell (hide-input/hide-cell) shows its content before it is opened: {t!r}")
+                for t in r.get("badAlt", []):
+                    page_problems.append(f"figure without a meaningful alt text: {t} (set the "
+                                         "cell metadata mystnb.image.alt)")
+                for t in r.get("downloadNoAttr", []):
+                    page_problems.append(f"download button opens instead of saving: {t}")
+                for t in r.get("wideBlocks", [])[:5]:
+                    page_problems.append(f"code/output wider than the column: {t}")
+                if len(r.get("wideBlocks", [])) > 5:
+                    page_problems.append(f"... {len(r['wideBlocks']) - 5} more blocks wider "
+                                         "than the column")
+                # Phone: no sideways scrolling of the page, figures not shrunk below ~70 %.
+                try:
+                    tab.cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": PHONE_WIDTH, "height": 844, "deviceScaleFactor": 1,
+                             "mobile": True})
+                    ph = tab.evaluate(PHONE_JS, timeout=args.timeout)
+                finally:
+                    tab.cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": tab.b.width, "height": tab.b.height, "deviceScaleFactor": 1,
+                             "mobile": False})
+                if ph["pageWidth"] > ph["viewport"] + 1:
+                    page_problems.append(f"at {PHONE_WIDTH} px the page scrolls sideways "
+                                         f"({ph['pageWidth']} px wide)")
+                for t in ph["smallFigures"]:
+                    page_problems.append(f"at {PHONE_WIDTH} px a figure is shrunk to {t}")
                 for t in r.get("dropdownShown", []):
                     page_problems.append(f"dropdown (answer) is open before it is clicked: {t!r}")
                 # Fonts.
@@ -674,10 +756,37 @@ def main(argv=None) -> int:
                 loaded, events = tab.navigate(base + "search.html?q=" + urllib.parse.quote(word),
                                               args.timeout)
                 hits = tab.evaluate(SEARCH_JS, timeout=args.timeout) if loaded else []
-                search_report.append(f"{word}: {len(hits)} pages")
+                found = {urllib.parse.urljoin(base + "search.html", h["href"]).split("#")[0]
+                         [len(base):] for h in hits}
+                expected = pages_containing(root, pages, word)
+                search_report.append(f"{word}: {len(found)} pages (the word is on "
+                                     f"{len(expected)})")
+                sp = problems.setdefault("search.html", [])
                 if not hits:
-                    problems.setdefault("search.html", []).append(
-                        f"searching for {word!r} finds no page")
+                    sp.append(f"searching for {word!r} finds no page")
+                if expected - found:
+                    sp.append(f"searching for {word!r} misses {len(expected - found)} of the "
+                              f"{len(expected)} pages that contain it: "
+                              f"{', '.join(sorted(expected - found))}")
+                for h in hits:
+                    if not h["snippet"]:
+                        sp.append(f"search {word!r}: no snippet for {h['href']}")
+                    elif re.search(r"\\[A-Za-z]+|\\[()\[\]]|\$\$", h["snippet"]):
+                        sp.append(f"search {word!r}: raw TeX in the snippet for {h['href']}: "
+                                  f"{h['snippet'][:80]!r}")
+            # Opened from disk (file://): snippets cannot be fetched; they must still show.
+            word = (args.search or DEFAULT_SEARCH)[-1]
+            loaded, _ = tab.navigate((root / "search.html").as_uri() + "?q="
+                                     + urllib.parse.quote(word), args.timeout)
+            hits = tab.evaluate(SEARCH_JS, timeout=args.timeout) if loaded else []
+            search_report.append(f"{word} (file://): {len(hits)} pages, "
+                                 f"{sum(1 for h in hits if h['snippet'])} snippets")
+            if not hits or not all(h["snippet"] for h in hits):
+                problems.setdefault("search.html", []).append(
+                    f"over file:// searching for {word!r} gives {len(hits)} hits and "
+                    f"{sum(1 for h in hits if h['snippet'])} snippets")
+            if not problems.get("search.html", True):
+                del problems["search.html"]
 
         # One more screenshot: the page with the most typeset formulas.
         for page in wanted:

@@ -55,6 +55,7 @@ class ActivationExplorer(Explorer):
 
     figsize = (8, 3.2)
     title = "活性化関数"
+    live_kind = "activation"
 
     def __init__(self, name: str = "sigmoid", x=None):
         self._x = np.linspace(-5, 5, 401) if x is None else np.asarray(x, dtype=float)
@@ -77,6 +78,16 @@ class ActivationExplorer(Explorer):
                                         description="β", style=style),
             "k": widgets.IntSlider(value=3, min=1, max=8, description="k (片の数)", style=style),
         }
+
+    def live_payload(self) -> dict:
+        x = self._x
+        uniform = x.size > 1 and np.allclose(np.diff(x), (x[-1] - x[0]) / (x.size - 1))
+        ranges = {k: {"min": c.min, "max": c.max, "step": c.step}
+                  for k, c in self.controls.items() if k != "name"}
+        return {"names": list(EXPLORER_ACTIVATIONS), "labels": {n: _LABELS[n] for n in EXPLORER_ACTIVATIONS},
+                "parameter_of": PARAMETER_OF, "ranges": ranges,
+                "x": {"start": float(x[0]), "stop": float(x[-1]), "num": int(x.size)} if uniform
+                else {"values": x.tolist()}}
 
     def update(self):
         # Only the slider that means something for the chosen activation is enabled.

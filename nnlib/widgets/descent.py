@@ -100,6 +100,7 @@ class GradientDescentExplorer(Explorer):
 
     figsize = (9, 3.6)
     title = "勾配降下法と学習率"
+    live_kind = "descent"
 
     def __init__(self, lr: float = 0.01, steps: int = 10, a0: float = A0):
         self._initial = {"lr": lr, "steps": steps, "a0": a0}
@@ -116,6 +117,12 @@ class GradientDescentExplorer(Explorer):
             "a0": w.FloatSlider(value=self._initial["a0"], min=-2.0, max=5.0, step=0.1,
                                 description="初期値 a₀", style=style, continuous_update=False),
         }
+
+    def live_payload(self) -> dict:
+        ranges = {k: {"min": c.min, "max": c.max, "step": c.step,
+                      **({"base": c.base} if hasattr(c, "base") else {})}
+                  for k, c in self.controls.items()}
+        return {"x": DATA_X.tolist(), "y": DATA_Y.tolist(), "tol": 1e-3, "ranges": ranges}
 
     def compute(self, lr, steps, a0):
         return gradient_descent(lr, int(steps), a0)

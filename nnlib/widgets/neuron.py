@@ -17,7 +17,7 @@ from ..activations import Sigmoid
 from ..backend import to_cpu, to_device
 from ..datasets import logic_gate
 from ..layers import Linear, Sequential
-from ._base import Explorer
+from ._base import Explorer  # noqa: F401
 
 __all__ = ["NeuronExplorer", "NEURON_PRESETS"]
 
@@ -66,6 +66,7 @@ class NeuronExplorer(Explorer):
     figsize = (8.6, 3.6)
     title = "ニューロン・エクスプローラ"
     presets = NEURON_PRESETS
+    live_kind = "neuron"
 
     def __init__(self, preset: str = "AND", gain: float = 5.0):
         if preset not in self.presets:
@@ -109,6 +110,15 @@ class NeuronExplorer(Explorer):
                                  f"{list(self.presets)}")
             values = {**self.presets[name][1], **values}
         super().set(**values)
+
+    def live_payload(self) -> dict:
+        ranges = {k: {"min": c.min, "max": c.max, "step": c.step}
+                  for k, c in self.controls.items() if k != "preset"}
+        return {"presets": {name: {"gate": gate, **w} for name, (gate, w) in self.presets.items()},
+                "targets": {name: [int(v) for v in logic_gate(gate)[1]]
+                            for name, (gate, _) in self.presets.items()},
+                "inputs": logic_gate("AND")[0].tolist(), "lim": list(_LIM), "resolution": _RES,
+                "ranges": ranges}
 
     def compute(self, preset="AND", w1=1.0, w2=1.0, b=-1.5, gain=5.0) -> dict:
         """The neuron's response on the four inputs and over the plotted square (pure)."""

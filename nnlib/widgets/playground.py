@@ -7,26 +7,94 @@ A few hundred steps on 200 points take well under a second on one CPU core.
 
 from __future__ import annotations
 
+import math
 
 import numpy as np
 
+from ..activations import get_activation
 from ..datasets import TOY_DATASETS, make_dataset
-from ..layers import mlp
+from ..layers import Linear, Sequential
 from ..losses import SoftmaxCrossEntropy
-from ..optimizers import SGD, Adam
-from ..training import minibatches
-from ._base import Explorer
+from ..optimizers import SGD, Adam, Momentum
+from ._base import Explorer, b64_array
 
-__all__ = ["train_playground", "Playground", "DATA_SEED", "N_SAMPLES", "OPTIMIZERS"]
+__all__ = ["train_playground", "Playground", "DATA_SEED", "N_SAMPLES", "OPTIMIZERS",
+           "initial_normals", "BatchOrder", "playground_model", "N_NORMALS", "SEEDS"]
 
 #: The data sets are drawn once with this seed, so only the network's seed varies.
 DATA_SEED = 2024
 #: Number of training points of every data set.
 N_SAMPLES = 200
-OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+OPTIMIZERS = {"adam": Adam, "momentum": Momentum, "sgd": SGD}
+#: Seeds offered by the explorer (the live view ships the initial weights of each).
+SEEDS = range(10)
+#: Largest hidden width and depth the explorer offers.
+MAX_HIDDEN, MAX_LAYERS = 32, 3
+#: Standard normal numbers drawn per seed: enough for the largest network.
+N_NORMALS = 2 * MAX_HIDDEN + (MAX_LAYERS - 1) * MAX_HIDDEN * MAX_HIDDEN + MAX_HIDDEN * 2
+#: Grid of the decision region: points per axis and margin around the data.
+RESOLUTION, MARGIN = 60, 0.3
 
 
-def _grid(x, resolution, margin=0.3):
+def initial_normals(seed: int) -> np.ndarray:
+    """The standard normal numbers the initial weights of seed ``seed`` are made of.
+
+    ``numpy.random.default_rng(seed).standard_normal(N_NORMALS)`` rounded to float32, so
+    the live view can ship them exactly (float64 arrays holding float32 values).
+    """
+    z = np.random.default_rng(seed).standard_normal(N_NORMALS)
+    return z.astype(np.float32).astype(np.float64)
+
+
+def playground_model(hidden: int, layers: int, activation: str, seed: int) -> Sequential:
+    """``2 → hidden (× layers) → 2`` with ``activation``; He (ReLU) or Xavier initialisation.
+
+    The weight matrices take consecutive numbers of :func:`initial_normals` (row-major,
+    layer by layer) times the initialiser's scale (``sqrt(2 / in)`` for He,
+    ``sqrt(2 / (in + out))`` for Xavier, as :class:`nnlib.Linear`); biases start at 0.
+    """
+    z = initial_normals(seed)
+    sizes = [2] + [int(hidden)] * int(layers) + [2]
+    he = activation in ("relu", "leaky_relu", "prelu", "elu")
+    mods, o = [], 0
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        scale = math.sqrt(2.0 / a) if he else math.sqrt(2.0 / (a + b))
+        w = scale * z[o:o + a * b].reshape(a, b)
+        o += a * b
+        mods.append(Linear.from_weights(w, np.zeros(b)))
+        if i < len(sizes) - 2:
+            mods.append(get_activation(activation))
+    return Sequential(*mods)
+
+
+class BatchOrder:
+    """The shuffling of the playground: a Fisher–Yates permutation per epoch, driven by
+    xorshift32 (a generator the live view's JavaScript repeats exactly).
+
+    ``permutation(n)``: for ``i = n-1 .. 1`` draw the next state ``s`` and swap ``i`` with
+    ``s mod (i + 1)``. The state starts at ``(seed + 1) * 2654435761 mod 2**32``.
+    """
+
+    def __init__(self, seed: int):
+        self.state = ((int(seed) + 1) * 2654435761) % 2 ** 32 or 1
+
+    def next(self) -> int:
+        x = self.state
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        self.state = x
+        return x
+
+    def permutation(self, n: int) -> np.ndarray:
+        p = np.arange(n)
+        for i in range(n - 1, 0, -1):
+            j = self.next() % (i + 1)
+            p[i], p[j] = p[j], p[i]
+        return p
+
+
+def _grid(x, resolution, margin=MARGIN):
     # The same grid as nnlib.plotting.plot_decision_regions builds for these limits.
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     xlim, ylim = (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
@@ -36,13 +104,14 @@ def _grid(x, resolution, margin=0.3):
 
 def train_playground(dataset="xor", hidden=8, layers=1, activation="tanh", lr=0.03,
                      batch_size=10, steps=300, optimizer="adam", seed=0, *, n=N_SAMPLES,
-                     resolution=60) -> dict:
-    """Train ``mlp([2] + [hidden] * layers + [2], activation)`` with softmax cross-entropy.
+                     resolution=RESOLUTION) -> dict:
+    """Train ``[2] + [hidden] * layers + [2]`` (``activation``) with softmax cross-entropy.
 
     The data set ``dataset`` (one of ``xor``, ``circles``, ``moons``, ``spirals``) is drawn
-    with :data:`DATA_SEED`; ``seed`` sets the initial weights and the shuffling. Training
-    runs ``steps`` mini-batch updates of size ``batch_size`` (epochs follow one another,
-    each reshuffled).
+    with :data:`DATA_SEED`; ``seed`` sets the initial weights (:func:`playground_model`)
+    and the shuffling (:class:`BatchOrder`). Training runs ``steps`` mini-batch updates of
+    size ``batch_size`` (epochs follow one another, each reshuffled). The live view's
+    JavaScript runs the same steps on the same numbers (checked by tools/explorer_check.py).
 
     Returns
     -------
@@ -63,24 +132,27 @@ def train_playground(dataset="xor", hidden=8, layers=1, activation="tanh", lr=0.
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"train_playground: unknown optimizer {optimizer!r}; expected one of "
                          f"{', '.join(OPTIMIZERS)}")
-    for name, v in (("hidden", hidden), ("layers", layers), ("batch_size", batch_size)):
-        if int(v) < 1:
-            raise ValueError(f"train_playground: expected {name} >= 1, got {v!r}")
+    for name, v, hi in (("hidden", hidden, MAX_HIDDEN), ("layers", layers, MAX_LAYERS),
+                        ("batch_size", batch_size, None)):
+        if int(v) < 1 or (hi is not None and int(v) > hi):
+            raise ValueError(f"train_playground: expected {name} in [1, {hi or 'N'}], got {v!r}")
     if int(steps) < 0:
         raise ValueError(f"train_playground: expected steps >= 0, got {steps!r}")
     x, t = make_dataset(dataset, n, rng=np.random.default_rng(DATA_SEED))
-    rng = np.random.default_rng(seed)
-    model = mlp([2] + [int(hidden)] * int(layers) + [2], activation, rng=rng)
+    model = playground_model(hidden, layers, activation, seed)
+    order = BatchOrder(seed)
     loss = SoftmaxCrossEntropy()
     opt = OPTIMIZERS[optimizer](float(lr))
     # The curve shows the loss on the whole training set (smooth enough to read even when
     # single mini-batches are noisy), measured at about 100 points to keep updates fast.
     every = max(1, int(steps) // 100)
     loss_steps, history = [0], [loss.forward(model.forward(x), t)]
-    done = 0
+    done, bs = 0, int(batch_size)
     while done < steps:
-        for xb, tb in minibatches(x, t, int(batch_size), rng):
-            loss.forward(model.forward(xb), tb)
+        perm = order.permutation(n)
+        for start in range(0, n, bs):
+            idx = perm[start:start + bs]
+            loss.forward(model.forward(x[idx]), t[idx])
             model.backward(loss.backward())
             opt.update(model.params, model.grads)
             done += 1
@@ -113,6 +185,7 @@ class Playground(Explorer):
 
     figsize = (9, 3.8)
     title = "プレイグラウンド"
+    live_kind = "playground"
 
     def __init__(self, **initial):
         defaults = {"dataset": "xor", "hidden": 8, "layers": 1, "activation": "tanh",
@@ -147,13 +220,29 @@ class Playground(Explorer):
                                      style=style),
             "steps": w.IntSlider(value=v["steps"], min=50, max=1000, step=50,
                                  description="ステップ数", **kw),
-            "optimizer": w.Dropdown(options=[("Adam", "adam"), ("SGD", "sgd")],
+            "optimizer": w.Dropdown(options=[("Adam", "adam"), ("モーメンタム", "momentum"),
+                                             ("SGD", "sgd")],
                                     value=v["optimizer"], description="最適化", style=style),
             "seed": w.IntSlider(value=v["seed"], min=0, max=9, description="乱数の種", **kw),
         }
 
     def compute(self, **values):
         return train_playground(**values)
+
+    def live_payload(self) -> dict:
+        sets = {}
+        for name in TOY_DATASETS:
+            x, t = make_dataset(name, N_SAMPLES, rng=np.random.default_rng(DATA_SEED))
+            sets[name] = {"x": b64_array(x, "float64"), "t": b64_array(t, "uint8")}
+        opts = {k: [[str(label), _plain(v)] for label, v in c.options]
+                for k, c in self.controls.items() if hasattr(c, "options")}
+        ranges = {k: {"min": c.min, "max": c.max, "step": c.step,
+                      **({"base": c.base} if hasattr(c, "base") else {})}
+                  for k, c in self.controls.items() if not hasattr(c, "options")}
+        return {"n": N_SAMPLES, "datasets": sets, "n_normals": N_NORMALS,
+                "normals": {str(s): b64_array(initial_normals(s), "float32") for s in SEEDS},
+                "resolution": RESOLUTION, "margin": MARGIN, "options": opts, "ranges": ranges,
+                "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}, "momentum": 0.9}
 
     def draw(self, fig, state):
         from ..plotting import plot_decision_regions
@@ -184,7 +273,11 @@ class Playground(Explorer):
         fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
 
     def describe(self, state):
-        h = state["loss_history"]
+        h = state["loss_history"]  # noqa
         return (f"<p>損失 {h[0]:.3f} → {h[-1]:.3f}、訓練データの正解率 "
                 f"{100 * state['accuracy']:.1f} %（{state['loss_steps'][-1]} ステップ = "
                 f"{state['epochs']:g} エポック）</p>")
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
