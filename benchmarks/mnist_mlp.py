@@ -2,35 +2,46 @@
 
 Peers, run side by side in one process and alternated, repeat after repeat:
 
-* ``nnlib``     -- ``nnlib.fit`` (this repository);
-* ``textbook``  -- a plain NumPy implementation written below in the classic way of
-  textbooks (layer objects as in ゼロから作るDeep Learning: every mini-batch fancy-indexed
-  from the data, new arrays at every step, every Affine layer returning dx);
+* ``nnlib``     -- ``nnlib.fit`` (this repository), on NumPy or, with ``--backend cupy``, on a GPU;
+* ``lean``      -- a plain NumPy loop written as tightly as a good engineer would: plain
+  arrays, one permutation per epoch, batches gathered with ``take(..., mode="clip")`` into
+  reused buffers, every product written into a preallocated array, a fused softmax
+  cross-entropy, and in-place updates on one flat parameter vector (the strongest NumPy
+  baseline);
+* ``textbook``  -- a plain NumPy implementation in the classic way of textbooks (layer
+  objects as in ゼロから作るDeep Learning: every mini-batch fancy-indexed from the data,
+  new arrays at every step, every Affine layer returning dx);
 * ``sklearn``   -- scikit-learn's ``MLPClassifier`` with matching settings, one
   ``partial_fit`` per epoch;
-* ``torch``     -- PyTorch on the CPU, the idiomatic loop (skipped if torch is not installed).
+* ``torch``     -- PyTorch, the idiomatic loop (CPU; on the GPU with ``--backend cupy``;
+  skipped if torch is not installed);
+* ``bound``     -- not a trainer: exactly the matrix products of one epoch of training
+  (for 784-H-10 the five products X·W1, H·W2, dY·W2ᵀ, Xᵀ·dH, Hᵀ·dY per step, same shapes,
+  same memory layout), timed like a peer. No implementation that computes these
+  products can be faster; "× bound" = a peer's time / this time.
 
-Protocols (batch 100, data shuffled every epoch with a fixed seed, float32, 10 epochs):
+Protocols (data shuffled every epoch with a fixed seed, float32):
 
-* ``relu``     784 → 50 → 10, ReLU, He initialisation, SGD lr 0.1;
-* ``sigmoid``  784 → 50 → 10, sigmoid, Glorot (Xavier) normal initialisation, SGD lr 0.1;
-* ``adam``     784 → 100 → 10, ReLU, He initialisation, Adam lr 1e-3.
+* ``relu``     784 → 50 → 10, ReLU, He initialisation, SGD lr 0.1, batch 100;
+* ``sigmoid``  784 → 50 → 10, sigmoid, Glorot (Xavier) normal initialisation, SGD lr 0.1, batch 100;
+* ``adam``     784 → 100 → 10, ReLU, He initialisation, Adam lr 1e-3, batch 100;
+* ``wide``     784 → 1024 → 1024 → 10, ReLU, He, SGD lr 0.1, batch 1000 (a size that fills a GPU;
+  not in the default set).
 
-nnlib, textbook and torch start from the same initial weights and see the same
+nnlib, lean, textbook and torch start from the same initial weights and see the same
 mini-batches in the same order; scikit-learn uses its own initialisation and shuffling
 (it offers no way to set them). The time of an epoch is the time of the training loop:
 shuffling, forward, loss, backward and update for every mini-batch (evaluation is outside).
 
-It also measures the machine's float32 matrix-multiply throughput for the layers' shapes
-and the epoch time the network's multiplications alone would take at that speed (the
-floor no implementation can beat), and the accuracy targets of nnlib: the 784 → 50 → 10
-ReLU network at 97 % within 17 epochs, and the book's best network (784 → 256 → 128 → 10,
-Adam with the learning rate lowered after 8 epochs) at 98 %.
+The scaling grid (``--grid``) trains 784-H-10 (ReLU, SGD lr 0.1) on the first
+``--grid-samples`` training images for every batch size in (10, 32, 100, 256, 1000) and
+width H in (50, 256, 1024), and reports seconds per epoch and × bound per peer.
 
 Usage::
 
-    python benchmarks/mnist_mlp.py            # full run (10 epochs, 5 repeats; ~10 min on 2 cores)
-    python benchmarks/mnist_mlp.py --quick    # smoke run (2 epochs, 1 repeat, no accuracy targets)
+    python benchmarks/mnist_mlp.py --json benchmarks/results/NAME.json    # protocols + grid
+    python benchmarks/mnist_mlp.py --quick                                # smoke run
+    python benchmarks/mnist_mlp.py --backend cupy --protocols relu,adam,wide --peers nnlib,torch,bound
 
 See benchmarks/README.md for the recorded results.
 """
@@ -39,7 +50,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import math
+import json
 import os
 import platform
 import statistics
@@ -55,27 +66,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import nnlib  # noqa: E402
 from nnlib import Adam, SGD, SoftmaxCrossEntropy, accuracy, fit, load_mnist, mlp  # noqa: E402
 
-BATCH = 100
 PROTOCOLS = {
-    "relu": dict(sizes=(784, 50, 10), activation="relu", init="he", optimizer="sgd", lr=0.1),
-    "sigmoid": dict(sizes=(784, 50, 10), activation="sigmoid", init="xavier", optimizer="sgd", lr=0.1),
-    "adam": dict(sizes=(784, 100, 10), activation="relu", init="he", optimizer="adam", lr=1e-3),
+    "relu": dict(sizes=(784, 50, 10), activation="relu", init="he", optimizer="sgd", lr=0.1,
+                 batch=100),
+    "sigmoid": dict(sizes=(784, 50, 10), activation="sigmoid", init="xavier", optimizer="sgd",
+                    lr=0.1, batch=100),
+    "adam": dict(sizes=(784, 100, 10), activation="relu", init="he", optimizer="adam", lr=1e-3,
+                 batch=100),
+    "wide": dict(sizes=(784, 1024, 1024, 10), activation="relu", init="he", optimizer="sgd",
+                 lr=0.1, batch=1000),
 }
-PEERS = ("nnlib", "textbook", "sklearn", "torch")
+DEFAULT_PROTOCOLS = ("relu", "sigmoid", "adam")
+PEERS = ("nnlib", "lean", "textbook", "sklearn", "torch", "bound")
+GRID_BATCHES = (10, 32, 100, 256, 1000)
+GRID_WIDTHS = (50, 256, 1024)
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 
 
 class EpochClock:
     """Wall-clock and CPU seconds of each epoch (``lap()`` at the end of every epoch).
 
     CPU time (of this process) is recorded beside wall time: on a shared machine other
-    processes inflate wall time, much less the CPU time of a single-threaded run.
+    processes inflate wall time, much less the CPU time of a single-threaded run. ``sync``
+    (on a GPU) waits for queued kernels before the clock is read.
     """
 
-    def __init__(self):
+    def __init__(self, sync=None):
         self.wall, self.cpu = [], []
+        self._sync = sync
         self._w, self._c = time.perf_counter(), time.process_time()
 
     def lap(self, *_):
+        if self._sync is not None:
+            self._sync()
         w, c = time.perf_counter(), time.process_time()
         self.wall.append(w - self._w)
         self.cpu.append(c - self._c)
@@ -83,16 +106,22 @@ class EpochClock:
 
 
 # --------------------------------------------------------------------------------------------
-# Initial weights and shuffling, shared by nnlib, textbook and torch
+# Initial weights and shuffling, shared by nnlib, lean, textbook and torch
 # --------------------------------------------------------------------------------------------
 def initial_model(proto, seed):
-    """nnlib's model for the protocol; its initial weights are copied to the other peers."""
+    """nnlib's model for the protocol (on the current back-end); its weights go to the peers."""
     return mlp(proto["sizes"], proto["activation"], init=proto["init"],
                rng=np.random.default_rng(seed), dtype="float32")
 
 
 def initial_weights(proto, seed):
-    model = initial_model(proto, seed)
+    """The initial (W, b) of every layer, as NumPy arrays, whatever the back-end."""
+    current = nnlib.get_backend()
+    nnlib.set_backend("numpy")
+    try:
+        model = initial_model(proto, seed)
+    finally:
+        nnlib.set_backend(current)
     return [(l.params["W"].copy(), l.params["b"].copy()) for l in model.layers if "W" in l.params]
 
 
@@ -103,14 +132,143 @@ def shuffle_rng(seed):
 # --------------------------------------------------------------------------------------------
 # nnlib
 # --------------------------------------------------------------------------------------------
+def device_sync():
+    """A function that waits for the GPU (None on the CPU back-ends)."""
+    if nnlib.get_backend() != "cupy":
+        return None
+    import cupy
+
+    return cupy.cuda.Device().synchronize
+
+
 def run_nnlib(proto, data, epochs, seed):
-    (x, t), (xt, tt) = data
+    (x, t), (xt, tt) = data  # already on the back-end's device (moved once, in main)
     model = initial_model(proto, seed)
     opt = SGD(proto["lr"]) if proto["optimizer"] == "sgd" else Adam(proto["lr"])
-    clock = EpochClock()  # fit calls lap after every epoch (no evaluation in between)
-    fit(model, SoftmaxCrossEntropy(), opt, x, t, epochs=epochs, batch_size=BATCH,
+    clock = EpochClock(device_sync())  # fit calls lap after every epoch (no evaluation in between)
+    fit(model, SoftmaxCrossEntropy(), opt, x, t, epochs=epochs, batch_size=proto["batch"],
         rng=shuffle_rng(seed), progress=False, eval_train=False, callback=clock.lap)
     return clock, accuracy(model, xt, tt)
+
+
+# --------------------------------------------------------------------------------------------
+# The lean NumPy loop: the strongest plain-NumPy baseline
+# --------------------------------------------------------------------------------------------
+def run_lean(proto, data, epochs, seed):
+    """Plain NumPy, written for speed: nothing is allocated inside the loop except the
+    permutation (once per epoch) and a few tiny row vectors of the loss.
+
+    All parameters live in one flat float32 vector and all gradients in another (the W and
+    b of each layer are reshaped views), so SGD is two calls and Adam thirteen per step,
+    whatever the number of layers.
+    """
+    (x, t), (xt, tt) = host(data)
+    weights = initial_weights(proto, seed)
+    sizes, relu = proto["sizes"], proto["activation"] == "relu"
+    lr, adam, n = proto["lr"], proto["optimizer"] == "adam", proto["batch"]
+    f32 = np.float32
+    total = sum(W.size + b.size for W, b in weights)
+    flat_p, flat_g = np.empty(total, f32), np.empty(total, f32)
+    P, G, o = [], [], 0
+    for W, b in weights:
+        Wv = flat_p[o:o + W.size].reshape(W.shape)
+        gW = flat_g[o:o + W.size].reshape(W.shape)
+        o += W.size
+        bv, gb = flat_p[o:o + b.size], flat_g[o:o + b.size]
+        o += b.size
+        Wv[...], bv[...] = W, b
+        P.append((Wv, bv))
+        G.append((gW, gb))
+    if adam:
+        m, v = np.zeros(total, f32), np.zeros(total, f32)
+        s1, s2 = np.empty(total, f32), np.empty(total, f32)
+    L = len(P)
+    xb = np.empty((n, sizes[0]), f32)
+    tb = np.empty(n, t.dtype)
+    acts = [np.empty((n, k), f32) for k in sizes[1:]]        # layer outputs (last: scores)
+    deltas = [np.empty((n, k), f32) for k in sizes[1:]]      # dL/d(pre-activation)
+    masks = [np.empty((n, k), f32) for k in sizes[1:-1]]     # f'(a) of the hidden layers
+    rows = np.arange(n)
+    rng = shuffle_rng(seed)
+    N = x.shape[0]
+    step = 0
+    clock = EpochClock()
+    errstate = np.errstate(over="ignore")  # exp(-a) of the sigmoid may overflow to inf (then 1/inf = 0)
+    errstate.__enter__()
+    for _ in range(epochs):
+        perm = rng.permutation(N)
+        for s in range(0, N, n):
+            idx = perm[s:s + n]
+            k = idx.shape[0]
+            X = xb[:k]
+            # mode="clip": no index check (a permutation is valid), so NumPy gathers straight
+            # into out instead of into a temporary that it then copies.
+            np.take(x, idx, axis=0, out=X, mode="clip")
+            T = tb[:k]
+            np.take(t, idx, axis=0, out=T, mode="clip")
+            inp = X
+            for l in range(L):                                  # forward
+                A = acts[l][:k]
+                np.matmul(inp, P[l][0], out=A)
+                A += P[l][1]
+                if l < L - 1:
+                    if relu:
+                        np.maximum(A, 0, out=A)
+                        np.sign(A, out=masks[l][:k])           # f' = 1 where the unit is on
+                    else:
+                        np.negative(A, out=A)                  # 1 / (1 + exp(-a)) in place
+                        np.exp(A, out=A)
+                        A += 1
+                        np.reciprocal(A, out=A)
+                        D = masks[l][:k]
+                        np.subtract(1, A, out=D)               # f' = y (1 - y)
+                        D *= A
+                inp = A
+            Y = acts[-1][:k]                                    # fused softmax cross-entropy
+            Y -= Y.max(axis=1, keepdims=True)
+            loss = -Y[rows[:k], T].sum()
+            np.exp(Y, out=Y)
+            ssum = Y.sum(axis=1, keepdims=True)
+            loss = float(loss + np.log(ssum).sum()) / k        # the loss is computed, as by every peer
+            Y /= ssum
+            Y[rows[:k], T] -= 1
+            Y *= 1.0 / k
+            dY = Y
+            for l in range(L - 1, -1, -1):                      # backward
+                below = xb[:k] if l == 0 else acts[l - 1][:k]
+                np.matmul(below.T, dY, out=G[l][0])
+                dY.sum(axis=0, out=G[l][1])
+                if l > 0:                                       # no gradient for the data
+                    D = deltas[l - 1][:k]
+                    np.matmul(dY, P[l][0].T, out=D)
+                    D *= masks[l - 1][:k]
+                    dY = D
+            step += 1
+            if adam:                                            # one flat vector for all layers
+                m *= BETA1
+                np.multiply(flat_g, 1 - BETA1, out=s1)
+                m += s1
+                v *= BETA2
+                np.multiply(flat_g, flat_g, out=s1)
+                s1 *= 1 - BETA2
+                v += s1
+                np.multiply(m, lr / (1 - BETA1 ** step), out=s1)
+                np.divide(v, 1 - BETA2 ** step, out=s2)
+                np.sqrt(s2, out=s2)
+                s2 += EPS
+                s1 /= s2
+                flat_p -= s1
+            else:
+                flat_g *= lr
+                flat_p -= flat_g
+        clock.lap()
+    errstate.__exit__(None, None, None)
+    h = xt
+    for l in range(L):
+        h = h @ P[l][0] + P[l][1]
+        if l < L - 1:
+            h = np.maximum(h, 0) if relu else 1 / (1 + np.exp(-h))
+    return clock, float((h.argmax(axis=1) == tt).mean())
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,13 +321,16 @@ class _SoftmaxWithLoss:
 
 
 def run_textbook(proto, data, epochs, seed):
-    (x, t), (xt, tt) = data
+    (x, t), (xt, tt) = host(data)
     weights = [(W.copy(), b.copy()) for W, b in initial_weights(proto, seed)]
     affine = [_Affine(W, b) for W, b in weights]
-    act = _Relu() if proto["activation"] == "relu" else _Sigmoid()
-    layers = [affine[0], act, affine[1]]
+    layers = []
+    for i, a in enumerate(affine):
+        layers.append(a)
+        if i < len(affine) - 1:
+            layers.append(_Relu() if proto["activation"] == "relu" else _Sigmoid())
     last = _SoftmaxWithLoss()
-    lr, adam = proto["lr"], proto["optimizer"] == "adam"
+    lr, adam, batch = proto["lr"], proto["optimizer"] == "adam", proto["batch"]
     m = {k: np.zeros_like(p) for k, p in enumerate(w for wb in weights for w in wb)}
     v = {k: np.zeros_like(p) for k, p in m.items()}
     step = 0
@@ -179,8 +340,8 @@ def run_textbook(proto, data, epochs, seed):
         clock = EpochClock()
         for _ in range(epochs):
             perm = rng.permutation(n)
-            for s in range(0, n, BATCH):
-                idx = perm[s:s + BATCH]
+            for s in range(0, n, batch):
+                idx = perm[s:s + batch]
                 xb, tb = x[idx], t[idx]
                 h = xb
                 for layer in layers:
@@ -194,10 +355,10 @@ def run_textbook(proto, data, epochs, seed):
                 step += 1
                 for k, (p, g) in enumerate(zip(params, grads)):
                     if adam:
-                        m[k] = 0.9 * m[k] + 0.1 * g
-                        v[k] = 0.999 * v[k] + 0.001 * g ** 2
-                        p -= lr * (m[k] / (1 - 0.9 ** step)) / (
-                            np.sqrt(v[k] / (1 - 0.999 ** step)) + 1e-8)
+                        m[k] = BETA1 * m[k] + (1 - BETA1) * g
+                        v[k] = BETA2 * v[k] + (1 - BETA2) * g ** 2
+                        p -= lr * (m[k] / (1 - BETA1 ** step)) / (
+                            np.sqrt(v[k] / (1 - BETA2 ** step)) + EPS)
                     else:
                         p -= lr * g
             clock.lap()
@@ -215,11 +376,11 @@ def run_sklearn(proto, data, epochs, seed):
 
     from sklearn.neural_network import MLPClassifier
 
-    (x, t), (xt, tt) = data
+    (x, t), (xt, tt) = host(data)
     clf = MLPClassifier(
         hidden_layer_sizes=proto["sizes"][1:-1],
         activation="relu" if proto["activation"] == "relu" else "logistic",
-        solver=proto["optimizer"], alpha=0.0, batch_size=BATCH, learning_rate="constant",
+        solver=proto["optimizer"], alpha=0.0, batch_size=proto["batch"], learning_rate="constant",
         learning_rate_init=proto["lr"], momentum=0.0, nesterovs_momentum=False, shuffle=True,
         # A RandomState object, not an int: partial_fit re-seeds from an int at every call,
         # which would repeat the same permutation every epoch.
@@ -245,31 +406,39 @@ def torch_available():
     return True
 
 
+TORCH_DEVICE = {"name": "cpu"}
+
+
 def run_torch(proto, data, epochs, seed):
     import torch
     import torch.nn.functional as F
 
-    (x, t), (xt, tt) = data
+    (x, t), (xt, tt) = host(data)
+    dev = torch.device(TORCH_DEVICE["name"])
     weights = initial_weights(proto, seed)
-    act = torch.nn.ReLU() if proto["activation"] == "relu" else torch.nn.Sigmoid()
-    model = torch.nn.Sequential(torch.nn.Linear(*proto["sizes"][:2]), act,
-                                torch.nn.Linear(*proto["sizes"][1:]))
-    with torch.no_grad():
-        for layer, (W, b) in zip((model[0], model[2]), weights):
-            layer.weight.copy_(torch.from_numpy(W.T.copy()))  # torch stores W as (out, in)
-            layer.bias.copy_(torch.from_numpy(b))
+    mods = []
+    for i, (W, b) in enumerate(weights):
+        lin = torch.nn.Linear(*W.shape)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W.T.copy()))  # torch stores W as (out, in)
+            lin.bias.copy_(torch.from_numpy(b))
+        mods.append(lin)
+        if i < len(weights) - 1:
+            mods.append(torch.nn.ReLU() if proto["activation"] == "relu" else torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*mods).to(dev)
     if proto["optimizer"] == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=proto["lr"])
     else:
-        opt = torch.optim.Adam(model.parameters(), lr=proto["lr"], eps=1e-8)
-    X, T = torch.from_numpy(x), torch.from_numpy(t)
+        opt = torch.optim.Adam(model.parameters(), lr=proto["lr"], eps=EPS)
+    X, T = torch.from_numpy(x).to(dev), torch.from_numpy(t).to(dev)
     rng = shuffle_rng(seed)
-    n = x.shape[0]
-    clock = EpochClock()
+    n, batch = x.shape[0], proto["batch"]
+    sync = torch.cuda.synchronize if dev.type == "cuda" else None
+    clock = EpochClock(sync)
     for _ in range(epochs):
-        perm = torch.from_numpy(rng.permutation(n))
-        for s in range(0, n, BATCH):
-            idx = perm[s:s + BATCH]
+        perm = torch.from_numpy(rng.permutation(n)).to(dev)
+        for s in range(0, n, batch):
+            idx = perm[s:s + batch]
             opt.zero_grad()
             loss = F.cross_entropy(model(X[idx]), T[idx])
             loss.backward()
@@ -277,42 +446,73 @@ def run_torch(proto, data, epochs, seed):
             loss.item()
         clock.lap()
     with torch.no_grad():
-        pred = model(torch.from_numpy(xt)).argmax(dim=1).numpy()
+        pred = model(torch.from_numpy(xt).to(dev)).argmax(dim=1).cpu().numpy()
     return clock, float((pred == tt).mean())
 
 
-RUNNERS = {"nnlib": run_nnlib, "textbook": run_textbook, "sklearn": run_sklearn, "torch": run_torch}
-
-
 # --------------------------------------------------------------------------------------------
-# The physical limit: matrix-multiply throughput for the network's shapes
+# The bound: exactly the matrix products of one epoch
 # --------------------------------------------------------------------------------------------
-def matmul_floor(sizes, n=BATCH, steps=600, repeats=7, loops=200):
-    """Measured float32 GFLOP/s over the 3 products per layer, and the epoch time they take.
+def gemm_shapes(sizes, n):
+    """The products of one training step of batch n, as (name, (rows, inner, cols)).
 
-    Per layer (in → out) and mini-batch of n: forward x @ W (n×in by in×out), the weight
-    gradient x.T @ dout and the input gradient dout @ W.T, 2·n·in·out FLOP each. The best
-    of several timing loops is taken: a floor, so interference from other processes is
-    left out.
+    Per layer l (in → out): forward X_l·W_l (n×in by in×out), weight gradient X_lᵀ·dY_l
+    (in×n by n×out) and, except for the first layer (the data need no gradient), the input
+    gradient dY_l·W_lᵀ (n×out by out×in). For 784-H-10: five products.
     """
-    rng = np.random.default_rng(0)
-    total_flop, total_s = 0.0, 0.0
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        x = rng.random((n, a), dtype=np.float32)
-        W = rng.random((a, b), dtype=np.float32)
-        d = rng.random((n, b), dtype=np.float32)
-        gW = np.empty_like(W)
-        for f in (lambda: x @ W, lambda: np.matmul(x.T, d, out=gW), lambda: d @ W.T):
-            f()
-            best = math.inf
-            for _ in range(repeats):
-                start = time.perf_counter()
-                for _ in range(loops):
-                    f()
-                best = min(best, (time.perf_counter() - start) / loops)
-            total_flop += 2.0 * n * a * b
-            total_s += best
-    return total_flop / total_s / 1e9, total_s * steps
+    out = []
+    for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        out.append((f"X{l}·W{l}", (n, a, b)))
+        if l > 0:
+            out.append((f"dY{l}·W{l}ᵀ", (n, b, a)))
+        out.append((f"X{l}ᵀ·dY{l}", (a, n, b)))
+    return out
+
+
+def epoch_flops(sizes, n, N):
+    """Floating-point operations of the products of one epoch (2·rows·inner·cols each)."""
+    steps = [min(n, N - s) for s in range(0, N, n)]
+    return sum(2.0 * a * b * c * k / n for k in steps for _, (a, b, c) in gemm_shapes(sizes, n))
+
+
+def run_bound(proto, data, epochs, seed):
+    """Time exactly the products of every step of an epoch (same shapes and layouts as a
+    training step: transposed operands are views, results go into preallocated arrays)."""
+    xp = nnlib.backend.xp() if nnlib.get_backend() == "cupy" else np
+    x = data[0][0]
+    N, n, sizes = x.shape[0], proto["batch"], proto["sizes"]
+    rng = np.random.default_rng(seed)
+
+    def arr(*shape):
+        return xp.asarray(rng.random(shape, dtype=np.float32))
+
+    steps = [min(n, N - s) for s in range(0, N, n)]
+    clock = EpochClock(device_sync())
+    layers = [(arr(n, a), arr(a, b), arr(n, b), arr(n, b), arr(a, b), arr(n, a))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    mm = xp.matmul
+    for _ in range(epochs):
+        for k in steps:
+            for l, (X, W, Y, dY, gW, dX) in enumerate(layers):
+                mm(X[:k], W, out=Y[:k])                 # forward
+            for l in range(len(layers) - 1, -1, -1):
+                X, W, Y, dY, gW, dX = layers[l]
+                mm(X[:k].T, dY[:k], out=gW)             # weight gradient
+                if l > 0:
+                    mm(dY[:k], W.T, out=dX[:k])         # input gradient
+        clock.lap()
+    return clock, None
+
+
+RUNNERS = {"nnlib": run_nnlib, "lean": run_lean, "textbook": run_textbook, "sklearn": run_sklearn,
+           "torch": run_torch, "bound": run_bound}
+
+
+def host(data):
+    """The data as NumPy arrays (they are on the GPU for nnlib's CuPy run)."""
+    (x, t), (xt, tt) = data
+    c = nnlib.to_cpu
+    return (c(x), c(t)), (c(xt), c(tt))
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +530,7 @@ def cpu_model():
 
 
 def set_threads(n):
-    """Use n threads in every BLAS/OpenMP pool of the process (NumPy's, torch's)."""
+    """Use n threads in every BLAS/OpenMP pool of the process (NumPy's, SciPy's, torch's)."""
     from threadpoolctl import threadpool_limits
 
     limiter = threadpool_limits(limits=n)
@@ -342,26 +542,67 @@ def set_threads(n):
 
 
 def blas_info():
+    """threadpoolctl's view of every BLAS in the process: which kernel (architecture) runs."""
     from threadpoolctl import threadpool_info
 
-    rows = []
-    for p in threadpool_info():
-        if p.get("user_api") == "blas":
-            rows.append(f"{p.get('internal_api')} {p.get('version')} "
-                        f"({Path(p.get('filepath', '')).name}, {p.get('num_threads')} threads)")
-    return "; ".join(rows)
+    keys = ("internal_api", "version", "architecture", "threading_layer", "num_threads")
+    return [dict({k: p.get(k) for k in keys}, library=Path(p.get("filepath", "")).name)
+            for p in threadpool_info() if p.get("user_api") == "blas"]
 
 
 def versions():
     import sklearn
+    import threadpoolctl
 
     v = {"python": platform.python_version(), "numpy": np.__version__,
-         "scikit-learn": sklearn.__version__, "nnlib": nnlib.__version__}
+         "scikit-learn": sklearn.__version__, "threadpoolctl": threadpoolctl.__version__,
+         "nnlib": nnlib.__version__}
     if torch_available():
         import torch
 
         v["torch"] = torch.__version__
     return v
+
+
+def nnlib_source():
+    """Which nnlib code was measured: the git commit, the files changed since, and a hash of
+    every nnlib/*.py as it was read (a run in a working tree with uncommitted edits says so)."""
+    import hashlib
+
+    root = Path(nnlib.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for f in sorted(root.glob("*.py")):
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    info = {"sha256_nnlib_py": digest.hexdigest()[:16]}
+    try:
+        git = ["git", "-C", str(root.parent)]
+        info["git_head"] = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True,
+                                          text=True, check=True).stdout.strip()
+        info["uncommitted_nnlib_files"] = subprocess.run(
+            git + ["diff", "--name-only", "HEAD", "--", "nnlib"], capture_output=True, text=True,
+            check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return info
+
+
+def gpu_info():
+    """GPU model, driver and CUDA versions, CuPy version (the CuPy back-end must be active)."""
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    name = props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+    info = {"gpu": name, "gpu_memory_gib": round(props["totalGlobalMem"] / 2 ** 30, 1),
+            "cuda_driver_version": cupy.cuda.runtime.driverGetVersion(),
+            "cuda_runtime_version": cupy.cuda.runtime.runtimeGetVersion(),
+            "cupy": cupy.__version__}
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+        info["nvidia_driver"] = out.strip().splitlines()[0]
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired, IndexError):
+        pass
+    return info
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,7 +614,7 @@ def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=12, decay_at=8):
     (x, t), (xt, tt) = data
     out = {}
     model = initial_model(PROTOCOLS["relu"], seed)
-    h = fit(model, SoftmaxCrossEntropy(), SGD(0.1), x, t, epochs=epochs_relu, batch_size=BATCH,
+    h = fit(model, SoftmaxCrossEntropy(), SGD(0.1), x, t, epochs=epochs_relu, batch_size=100,
             rng=shuffle_rng(seed), x_test=xt, t_test=tt, progress=False, eval_train=False)
     first = next((e for e, a in zip(h.epoch, h.test_acc) if a >= 0.97), None)
     out["relu"] = (h.test_acc, first)
@@ -384,7 +625,7 @@ def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=12, decay_at=8):
         if epoch == decay_at:
             adam.lr = 1e-4
 
-    h = fit(model, SoftmaxCrossEntropy(), adam, x, t, epochs=epochs_best, batch_size=BATCH,
+    h = fit(model, SoftmaxCrossEntropy(), adam, x, t, epochs=epochs_best, batch_size=100,
             rng=shuffle_rng(seed), x_test=xt, t_test=tt, progress=False, eval_train=False,
             callback=lower_lr)
     first = next((e for e, a in zip(h.epoch, h.test_acc) if a >= 0.98), None)
@@ -393,23 +634,110 @@ def accuracy_targets(data, seed=0, epochs_relu=17, epochs_best=12, decay_at=8):
 
 
 # --------------------------------------------------------------------------------------------
+# Running peers side by side
+# --------------------------------------------------------------------------------------------
+def side_by_side(cells, peers, data_for, epochs, repeats, label, warmup=True):
+    """Run every (cell, peer) ``repeats`` times, interleaved: in each repeat every cell runs
+    every peer, the peers' order rotating from repeat to repeat. Returns per (cell, peer)
+    the lists of epoch wall/CPU times and accuracies."""
+    wall = {(c, p): [] for c in cells for p in peers}
+    cpu = {(c, p): [] for c in cells for p in peers}
+    accs = {(c, p): [] for c in cells for p in peers}
+    if warmup:  # first-call costs (imports, BLAS buffers, CUDA kernels) out of the medians
+        for c in cells[:1]:
+            for peer in peers:
+                proto, data = data_for(c)
+                RUNNERS[peer](proto, shrink(data, 2 * proto["batch"]), 1, 0)
+    for rep in range(repeats):
+        order = peers[rep % len(peers):] + peers[:rep % len(peers)]  # rotate who goes first
+        for c in cells:
+            proto, data = data_for(c)
+            for peer in order:
+                clock, acc = RUNNERS[peer](proto, data, epochs, 0)
+                wall[c, peer].extend(clock.wall)
+                cpu[c, peer].extend(clock.cpu)
+                accs[c, peer].append(acc)
+                print(f"  {label} repeat {rep + 1}/{repeats} {str(c):14s} {peer:9s} "
+                      f"median {statistics.median(clock.wall):.4f} s/epoch "
+                      f"(CPU {statistics.median(clock.cpu):.4f} s)"
+                      + (f", test acc {acc:.4f}" if acc is not None else ""), flush=True)
+    return wall, cpu, accs
+
+
+def shrink(data, n):
+    (x, t), test = data
+    return (x[:n], t[:n]), test
+
+
+def summarize(wall, cpu, accs, cells, peers):
+    """Medians per (cell, peer) and the ratios to nnlib and to the bound, from wall-clock
+    and from CPU seconds (on a shared machine the CPU-time ratios are the steadier ones)."""
+    rows = []
+    med = statistics.median
+    for c in cells:
+        base, cbase = ((med(wall[c, "nnlib"]), med(cpu[c, "nnlib"])) if "nnlib" in peers
+                       else (None, None))
+        bound, cbound = ((med(wall[c, "bound"]), med(cpu[c, "bound"])) if "bound" in peers
+                         else (None, None))
+        for p in peers:
+            w, cp = med(wall[c, p]), med(cpu[c, p])
+            a = [v for v in accs[c, p] if v is not None]
+            rows.append({"cell": c, "implementation": p, "seconds_per_epoch": w,
+                         "cpu_seconds_per_epoch": cp,
+                         "min_seconds_per_epoch": min(wall[c, p]),
+                         "epochs_timed": len(wall[c, p]),
+                         "test_accuracy": med(a) if a else None,
+                         "ratio_to_nnlib": w / base if base else None,
+                         "cpu_ratio_to_nnlib": cp / cbase if cbase else None,
+                         "ratio_to_bound": w / bound if bound else None,
+                         "cpu_ratio_to_bound": cp / cbound if cbound else None})
+    return rows
+
+
+def print_table(rows, first_col):
+    def ratio(r, key):
+        w, c = r[key], r["cpu_" + key]
+        return f"{w:.2f} ({c:.2f})" if w else "–"
+
+    print(f"| {first_col} | implementation | test accuracy | s/epoch (CPU s) | × nnlib (CPU) "
+          "| × bound (CPU) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for r in rows:
+        acc = f"{r['test_accuracy']:.4f}" if r["test_accuracy"] is not None else ""
+        print(f"| {r['cell']} | {r['implementation']} | {acc} | {r['seconds_per_epoch']:.4f} "
+              f"({r['cpu_seconds_per_epoch']:.4f}) | {ratio(r, 'ratio_to_nnlib')} "
+              f"| {ratio(r, 'ratio_to_bound')} |")
+
+
+# --------------------------------------------------------------------------------------------
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="smoke run: 2 epochs, 1 repeat, no accuracy targets")
-    ap.add_argument("--epochs", type=int, default=None, help="epochs per run (default 10)")
-    ap.add_argument("--repeats", type=int, default=None, help="runs per peer and protocol (default 5)")
+                    help="smoke run: 1 epoch, 1 repeat, small grid, no accuracy targets")
+    ap.add_argument("--epochs", type=int, default=None, help="epochs per run (default 5)")
+    ap.add_argument("--repeats", type=int, default=None, help="runs per peer and protocol (default 3)")
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS/OpenMP threads for every peer (default 1)")
+    ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "strict"),
+                    help="nnlib's array back-end: numpy (CPU), cupy (GPU; PyTorch then runs on "
+                         "the GPU too), strict (CPU check of the GPU code path, slow)")
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
-    ap.add_argument("--protocols", default=",".join(PROTOCOLS),
-                    help="comma-separated subset of " + ",".join(PROTOCOLS))
+    ap.add_argument("--protocols", default=",".join(DEFAULT_PROTOCOLS),
+                    help="comma-separated subset of " + ",".join(PROTOCOLS) + " (empty: none)")
+    ap.add_argument("--grid", action=argparse.BooleanOptionalAction, default=True,
+                    help="the scaling table over batch size and width (default on)")
+    ap.add_argument("--grid-samples", type=int, default=10000,
+                    help="training images used by the scaling table (default 10000)")
+    ap.add_argument("--grid-epochs", type=int, default=None, help="epochs per grid cell (default 2)")
+    ap.add_argument("--grid-repeats", type=int, default=None, help="repeats per grid cell (default 3)")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy targets")
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", metavar="PATH", help="also write the results to PATH as JSON")
     args = ap.parse_args(argv)
-    epochs = args.epochs or (2 if args.quick else 10)
-    repeats = args.repeats or (1 if args.quick else 5)
+    epochs = args.epochs or (1 if args.quick else 5)
+    repeats = args.repeats or (1 if args.quick else 3)
+    grid_epochs = args.grid_epochs or (1 if args.quick else 2)
+    grid_repeats = args.grid_repeats or (1 if args.quick else 3)
+    grid_samples = min(args.grid_samples, 2000) if args.quick else args.grid_samples
     peers = [p for p in args.peers.split(",") if p]
     protocols = [p for p in args.protocols.split(",") if p]
     for p in peers:
@@ -418,9 +746,23 @@ def main(argv=None):
     for p in protocols:
         if p not in PROTOCOLS:
             ap.error(f"unknown protocol {p!r}; expected some of {', '.join(PROTOCOLS)}")
+
+    if args.backend != "numpy":
+        try:
+            nnlib.set_backend(args.backend)
+        except nnlib.BackendUnavailableError as exc:
+            print(f"mnist_mlp.py --backend {args.backend}: {exc}", file=sys.stderr)
+            return 2
     if "torch" in peers and not torch_available():
         print("PyTorch is not installed: the torch peer is skipped (pip install torch to include it).")
         peers.remove("torch")
+    if "torch" in peers and args.backend == "cupy":
+        import torch
+
+        if torch.cuda.is_available():
+            TORCH_DEVICE["name"] = "cuda"
+        else:
+            print("PyTorch has no CUDA device here: the torch peer runs on the CPU.")
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -430,92 +772,136 @@ def main(argv=None):
 
     limiter = set_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     started = time.perf_counter()
-    record = {"date": datetime.date.today().isoformat(), "cpu": cpu_model(),
-              "logical_cpus": os.cpu_count(), "threads": args.threads, "versions": versions(),
-              "blas": blas_info(), "load_average_start": os.getloadavg(), "epochs": epochs,
-              "repeats": repeats, "batch_size": BATCH, "seed": args.seed}
-    print(f"# MNIST MLP benchmark, {record['date']}")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    record = {"date": now.date().isoformat(), "datetime_utc": now.isoformat(timespec="seconds"),
+              "cpu": cpu_model(), "logical_cpus": os.cpu_count(), "threads": args.threads,
+              "backend": args.backend, "torch_device": TORCH_DEVICE["name"],
+              "versions": versions(), "nnlib_source": nnlib_source(), "blas": blas_info(),
+              "openblas_env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+              "load_average_start": os.getloadavg(), "epochs": epochs, "repeats": repeats,
+              "seed": 0, "peers": peers,
+              "protocols": {k: dict(PROTOCOLS[k], sizes=list(PROTOCOLS[k]["sizes"])) for k in protocols}}
+    if args.backend == "cupy":
+        record.update(gpu_info())
+    print(f"# MNIST MLP benchmark, {record['datetime_utc']}")
     print(f"CPU: {record['cpu']}, {record['logical_cpus']} logical CPUs; threads per peer: {args.threads}")
+    if args.backend == "cupy":
+        print(f"GPU: {record['gpu']} ({record['gpu_memory_gib']} GiB), driver "
+              f"{record.get('nvidia_driver', '?')} (CUDA driver API {record['cuda_driver_version']}), "
+              f"CuPy {record['cupy']}; PyTorch on {TORCH_DEVICE['name']}")
+    print(f"nnlib backend: {args.backend}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in record["versions"].items()))
-    print(f"BLAS: {record['blas']}")
+    for b in record["blas"]:
+        print(f"BLAS: {b['internal_api']} {b['version']}, kernel {b['architecture']}, "
+              f"{b['num_threads']} thread(s), {b['threading_layer']} threading ({b['library']})")
     print(f"load average at start: {' '.join(f'{v:.2f}' for v in record['load_average_start'])}")
-    print(f"protocol: batch {BATCH}, float32, {epochs} epochs, {repeats} repeats, seed {args.seed}")
 
     start = time.perf_counter()
-    data = load_mnist()
-    print(f"load_mnist: {time.perf_counter() - start:.2f} s")
+    data_host = load_mnist()
+    record["load_mnist_seconds"] = time.perf_counter() - start
+    print(f"load_mnist: {record['load_mnist_seconds']:.2f} s")
+    # The data go to the back-end's device once (as a GPU user would do); peers other than
+    # nnlib take the host copy.
+    (x, t), (xt, tt) = data_host
+    dev = nnlib.to_device
+    data_dev = ((dev(x), dev(t)), (dev(xt), dev(tt))) if args.backend != "numpy" else data_host
 
-    print("\n## Physical limit (float32 matrix products only; best of several loops)\n")
-    print("| protocol | GFLOP/s | epoch of matmuls alone (s) |")
-    print("|---|---:|---:|")
-    floors = {}
-    for name in protocols:
-        gflops, floor = matmul_floor(PROTOCOLS[name]["sizes"], steps=data[0][0].shape[0] // BATCH)
-        floors[name] = floor
-        record.setdefault("floor", {})[name] = {"gflops": gflops, "seconds_per_epoch": floor}
-        print(f"| {name} {'-'.join(map(str, PROTOCOLS[name]['sizes']))} | {gflops:.1f} | {floor:.3f} |")
-
-    wall = {(pr, pe): [] for pr in protocols for pe in peers}
-    cpu = {(pr, pe): [] for pr in protocols for pe in peers}
-    accs = {(pr, pe): [] for pr in protocols for pe in peers}
-    for rep in range(repeats):
-        order = peers[rep % len(peers):] + peers[:rep % len(peers)]  # rotate who goes first
+    if protocols:
+        print(f"\n## Protocols: {epochs} epochs × {repeats} repeats, interleaved\n")
         for name in protocols:
-            for peer in order:
-                clock, acc = RUNNERS[peer](PROTOCOLS[name], data, epochs, args.seed)
-                wall[name, peer].extend(clock.wall)
-                cpu[name, peer].extend(clock.cpu)
-                accs[name, peer].append(acc)
-                print(f"  repeat {rep + 1}/{repeats} {name:8s} {peer:9s} "
-                      f"median {statistics.median(clock.wall):.3f} s/epoch "
-                      f"(CPU {statistics.median(clock.cpu):.3f} s), test acc {acc:.4f}", flush=True)
+            n = PROTOCOLS[name]["batch"]
+            print(f"{name}: products per step "
+                  + ", ".join(f"{g} ({a}×{b}·{b}×{c})" for g, (a, b, c) in
+                              gemm_shapes(PROTOCOLS[name]["sizes"], n)))
+        wall, cpu, accs = side_by_side(protocols, peers, lambda c: (PROTOCOLS[c], data_dev),
+                                       epochs, repeats, "protocol")
+        rows = summarize(wall, cpu, accs, protocols, peers)
+        for r in rows:
+            proto = PROTOCOLS[r["cell"]]
+            r.update(protocol=r.pop("cell"), sizes=list(proto["sizes"]), batch=proto["batch"])
+        for r in rows:
+            if r["implementation"] == "bound":
+                proto = PROTOCOLS[r["protocol"]]
+                flops = epoch_flops(proto["sizes"], proto["batch"], data_dev[0][0].shape[0])
+                r["gflops"] = flops / r["seconds_per_epoch"] / 1e9
+                print(f"bound {r['protocol']}: {flops / 1e9:.1f} GFLOP per epoch, "
+                      f"{r['gflops']:.1f} GFLOP/s (median), "
+                      f"{flops / r['min_seconds_per_epoch'] / 1e9:.1f} GFLOP/s (best epoch)")
+        record["results"] = rows
+        save(record, args.json)  # written after each part, so a cut-off run keeps what it measured
+        print(f"\n## Results: median seconds per epoch over {repeats} × {epochs} epochs\n")
+        print("× nnlib = the implementation's median time / nnlib's (above 1: slower than nnlib); "
+              "× bound = its time / the time of the matrix products alone.\n")
+        print_table([dict(r, cell=f"{r['protocol']} {'-'.join(map(str, r['sizes']))}") for r in rows],
+                    "protocol")
 
-    print(f"\n## Results: median seconds per epoch over {repeats} × {epochs} epochs\n")
-    print("Wall-clock seconds; CPU seconds of the process in parentheses. "
-          "'× nnlib' = the implementation's median time / nnlib's (above 1: slower than nnlib).\n")
-    print("| protocol | implementation | test accuracy | s/epoch (CPU) | × nnlib (CPU) |")
-    print("|---|---|---:|---:|---:|")
-    for name in protocols:
-        label = f"{name} {'-'.join(map(str, PROTOCOLS[name]['sizes']))}"
-        base_w = statistics.median(wall[name, "nnlib"]) if "nnlib" in peers else None
-        base_c = statistics.median(cpu[name, "nnlib"]) if "nnlib" in peers else None
-        for peer in peers:
-            w, c = statistics.median(wall[name, peer]), statistics.median(cpu[name, peer])
-            acc = statistics.median(accs[name, peer])
-            ratio = f"{w / base_w:.2f} ({c / base_c:.2f})" if base_w else "–"
-            print(f"| {label} | {peer} | {acc:.4f} | {w:.3f} ({c:.3f}) | {ratio} |")
-            record.setdefault("results", []).append(
-                {"protocol": name, "sizes": list(PROTOCOLS[name]["sizes"]), "implementation": peer,
-                 "test_accuracy": acc, "seconds_per_epoch": w, "cpu_seconds_per_epoch": c,
-                 "ratio_to_nnlib": w / base_w if base_w else None,
-                 "cpu_ratio_to_nnlib": c / base_c if base_c else None})
-        ratio = f"{floors[name] / base_w:.2f} ({floors[name] / base_c:.2f})" if base_w else "–"
-        print(f"| {label} | matmuls alone (floor) | | {floors[name]:.3f} | {ratio} |")
+    if args.grid:
+        # --quick: a corner of the table only, to check that every peer runs.
+        grid_batches = (10, 1000) if args.quick else GRID_BATCHES
+        grid_widths = (50, 256) if args.quick else GRID_WIDTHS
+        cells = [(n, h) for h in grid_widths for n in grid_batches]
+        (x, t), test = data_dev
+        sub = ((x[:grid_samples], t[:grid_samples]), test)
 
-    if not (args.quick or args.no_accuracy):
+        def grid_proto(cell):
+            n, h = cell
+            return dict(PROTOCOLS["relu"], sizes=(784, h, 10), batch=n), sub
+
+        print(f"\n## Scaling: 784-H-10 ReLU, SGD lr 0.1, the first {grid_samples} training images, "
+              f"{grid_epochs} epochs × {grid_repeats} repeats per cell\n")
+        wall, cpu, accs = side_by_side(cells, peers, grid_proto, grid_epochs, grid_repeats, "grid",
+                                       warmup=not protocols)
+        rows = summarize(wall, cpu, accs, cells, peers)
+        for r in rows:
+            n, h = r.pop("cell")
+            r.update(batch=n, hidden=h, sizes=[784, h, 10])
+        record["grid"] = {"samples": grid_samples, "epochs": grid_epochs, "repeats": grid_repeats,
+                          "batches": list(grid_batches), "widths": list(grid_widths),
+                          "results": rows}
+        print("\n× bound per implementation, wall-clock (CPU time in parentheses); "
+              "rows: width H, batch n:\n")
+        shown = [p for p in peers if p != "bound"]
+        print("| H | n | bound s/epoch (CPU) | " + " | ".join(shown) + " |")
+        print("|---:|---:|---:|" + "---:|" * len(shown))
+        for h in grid_widths:
+            for n in grid_batches:
+                cell = {r["implementation"]: r for r in rows if r["batch"] == n and r["hidden"] == h}
+                b = (f"{cell['bound']['seconds_per_epoch']:.4f} "
+                     f"({cell['bound']['cpu_seconds_per_epoch']:.4f})") if "bound" in cell else "–"
+                vals = [f"{cell[p]['ratio_to_bound']:.2f} ({cell[p]['cpu_ratio_to_bound']:.2f})"
+                        if cell[p]["ratio_to_bound"] else "–" for p in shown]
+                print(f"| {h} | {n} | {b} | " + " | ".join(vals) + " |")
+        save(record, args.json)
+
+    if not (args.quick or args.no_accuracy) and "nnlib" in peers:
         print("\n## Accuracy targets (nnlib, float32, batch 100)\n")
-        res = accuracy_targets(data, args.seed)
-        accs_relu, first = res["relu"]
+        res = accuracy_targets(data_dev)
+        accs_relu, first_relu = res["relu"]
         print("784-50-10 ReLU, SGD lr 0.1, test accuracy per epoch: "
               + " ".join(f"{a:.4f}" for a in accs_relu))
-        print(f"  first epoch with >= 97 %: {first}")
-        accs_best, first = res["best"]
+        print(f"  first epoch with >= 97 %: {first_relu}")
+        accs_best, first_best = res["best"]
         print("784-256-128-10 ReLU, Adam lr 1e-3 (1e-4 after epoch 8), test accuracy per epoch: "
               + " ".join(f"{a:.4f}" for a in accs_best))
-        print(f"  first epoch with >= 98 %: {first}")
+        print(f"  first epoch with >= 98 %: {first_best}")
         record["accuracy_targets"] = {
-            "relu_784_50_10_sgd": {"test_accuracy": accs_relu, "first_epoch_97": res["relu"][1]},
-            "relu_784_256_128_10_adam_decay": {"test_accuracy": accs_best, "first_epoch_98": first}}
+            "relu_784_50_10_sgd": {"test_accuracy": accs_relu, "first_epoch_97": first_relu},
+            "relu_784_256_128_10_adam_decay": {"test_accuracy": accs_best,
+                                               "first_epoch_98": first_best}}
     record["load_average_end"] = os.getloadavg()
     record["total_seconds"] = time.perf_counter() - started
     print(f"\nload average at end: {' '.join(f'{v:.2f}' for v in record['load_average_end'])}; "
           f"total time {record['total_seconds']:.0f} s")
+    save(record, args.json)
     if args.json:
-        import json
-
-        Path(args.json).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {args.json}")
+    return 0
+
+
+def save(record, path):
+    if path:
+        Path(path).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,7 +7,7 @@ both back-ends (the pattern of CuPy's ``get_array_module``).
 Choose the back-end with :func:`set_backend` or, before importing
 ``nnlib``, with the environment variable ``NNLIB_BACKEND=cupy``.
 
-For tests there is a third back-end, ``"strict"`` (module :mod:`nnlib._strict`): NumPy
+For tests there is a third back-end, ``"strict"`` (module ``nnlib._strict``): NumPy
 on the CPU behind arrays that behave like CuPy's where it matters (no implicit conversion
 to NumPy, no mixing with NumPy arrays, reductions returning 0-d arrays), so that the CPU
 test suite finds every code path that would break on a GPU.
@@ -43,7 +43,7 @@ def _register_array_type(array_type, module) -> None:
     """Let :func:`get_array_module`, :func:`to_cpu` and :func:`erf` recognise ``array_type``.
 
     ``module`` is the array module of that type; its arrays must have ``get()`` returning a
-    NumPy copy (as CuPy's do). Used by :mod:`nnlib._strict`.
+    NumPy copy (as CuPy's do). Used by ``nnlib._strict``.
     """
     _ARRAY_TYPES[array_type] = module
 
@@ -86,7 +86,7 @@ def gpu_available() -> bool:
 def set_backend(name: str) -> None:
     """Select the array back-end: ``"numpy"`` (CPU) or ``"cupy"`` (GPU).
 
-    ``"strict"`` selects the CuPy-like test back-end :mod:`nnlib._strict` (CPU only).
+    ``"strict"`` selects the CuPy-like test back-end ``nnlib._strict`` (CPU only).
 
     Raises
     ------

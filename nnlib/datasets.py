@@ -271,7 +271,7 @@ def load_mnist(*, normalize: bool = True, flatten: bool = True, one_hot: bool = 
         Images as rows of 784 values (N, 784); otherwise (N, 28, 28).
     one_hot : bool
         Labels as (N, 10) one-hot rows of ``dtype``; otherwise integers 0–9 of shape (N,).
-    dtype : str or numpy dtype
+    dtype : str or numpy.dtype
         Of the normalised images and of one-hot labels; default float32.
     data_dir : str or None
         An existing folder (a ``str`` or ``pathlib.Path``) with the four ``.gz`` files;

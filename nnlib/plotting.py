@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                       "pip install matplotlib-fontja") from exc
 import matplotlib.pyplot as plt
 
-from .backend import to_cpu
+from .backend import to_cpu, to_device
 
 matplotlib.rcParams["axes.unicode_minus"] = False  # IPAexGothic has no U+2212 glyph
 
@@ -33,12 +33,19 @@ def _axes(ax, figsize=(5, 3.5)):
 
 def plot_function(f, x=None, *, derivative=None, ax=None, label="f(x)",
                   derivative_label="f'(x)", title=None):
-    """Plot ``f(x)`` and, if given, its ``derivative`` in a second colour."""
-    x = np.linspace(-5, 5, 401) if x is None else np.asarray(x)
+    """Plot ``f(x)`` and, if given, its ``derivative`` in a second colour.
+
+    ``f`` and ``derivative`` receive ``x`` on the selected back-end (``to_device``), as an
+    nnlib activation whose parameters live there needs; their results are drawn from the
+    host (``to_cpu``).
+    """
+    x = np.linspace(-5, 5, 401) if x is None else to_cpu(x)
+    xd = to_device(x)
     fig, ax = _axes(ax)
-    ax.plot(x, to_cpu(f(x)), color=COLORS[0], lw=2, label=label)
+    ax.plot(x, to_cpu(f(xd)), color=COLORS[0], lw=2, label=label)
     if derivative is not None:
-        ax.plot(x, to_cpu(derivative(x)), color=COLORS[1], lw=1.5, ls="--", label=derivative_label)
+        ax.plot(x, to_cpu(derivative(xd)), color=COLORS[1], lw=1.5, ls="--",
+                label=derivative_label)
     ax.axhline(0, color="0.7", lw=0.8)
     ax.axvline(0, color="0.7", lw=0.8)
     ax.set_xlabel("$x$")
@@ -60,7 +67,10 @@ def plot_decision_regions(predict, x, t, *, ax=None, resolution: int = 200, marg
     """Colour the plane by the class ``predict`` gives, and scatter the samples on top.
 
     ``predict`` maps an (M, 2) array to M class labels, or to probabilities of class 1
-    when ``proba=True`` (drawn as a continuous colour with the 0.5 contour).
+    when ``proba=True`` (drawn as a continuous colour with the 0.5 contour). The grid is
+    passed on the selected back-end (``to_device``, so a model there can take it, e.g.
+    ``lambda g: model.predict(g).argmax(axis=1)``); the result is brought back with ``to_cpu``.
+    ``x`` and ``t`` may be NumPy or device arrays.
     """
     x, t = to_cpu(x), to_cpu(t)
     fig, ax = _axes(ax, (4.5, 4))
@@ -69,7 +79,7 @@ def plot_decision_regions(predict, x, t, *, ax=None, resolution: int = 200, marg
     ylim = ylim or (lo[1], hi[1])
     gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    z = to_cpu(predict(grid)).reshape(gx.shape)
+    z = to_cpu(predict(to_device(grid))).reshape(gx.shape)
     if proba:
         ax.contourf(gx, gy, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.5)
         ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1.5)

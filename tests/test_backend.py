@@ -20,14 +20,22 @@ needs_gpu = pytest.mark.skipif(not HAS_GPU, reason="needs CuPy and a CUDA device
 
 
 @pytest.fixture(autouse=True)
-def restore_numpy_backend():
+def restore_backend():
+    # Restore the back-end the run started with, not NumPy: under NNLIB_BACKEND=cupy (or
+    # strict) every later test module must still run on that back-end.
+    before = get_backend()
     yield
-    set_backend("numpy")
+    set_backend(before)
 
 
 def test_numpy_is_the_default_backend():
-    assert get_backend() == "numpy"
-    assert backend.xp() is np
+    # In a fresh process without NNLIB_BACKEND, so that it holds in a run on any back-end.
+    env = {k: v for k, v in os.environ.items() if k != "NNLIB_BACKEND"}
+    code = ("import numpy, nnlib; from nnlib import backend; "
+            "print(nnlib.get_backend(), backend.xp() is numpy)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["numpy", "True"]
 
 
 def test_set_backend_numpy():
@@ -36,20 +44,22 @@ def test_set_backend_numpy():
 
 
 def test_unknown_backend_names_the_choices_and_changes_nothing():
+    before, module = get_backend(), backend.xp()
     with pytest.raises(ValueError, match=r"set_backend: expected one of \('numpy', 'cupy'\), "
                                          r"got 'jax'"):
         set_backend("jax")
-    assert get_backend() == "numpy"
+    assert get_backend() == before and backend.xp() is module
 
 
 def test_cupy_missing_gives_a_clear_error(monkeypatch):
+    before, module = get_backend(), backend.xp()
     monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` raise ImportError
     with pytest.raises(BackendUnavailableError,
                        match=r"nnlib backend 'cupy' needs the package 'cupy', which is not "
                              r"installed .*`pip install -e \.\[gpu-cuda12\]` or "
                              r"`pip install -e \.\[gpu-cuda13\]`"):
         set_backend("cupy")
-    assert get_backend() == "numpy" and backend.xp() is np
+    assert get_backend() == before and backend.xp() is module
     assert gpu_available() is False
     assert issubclass(BackendUnavailableError, ImportError)
 
@@ -67,16 +77,17 @@ def _fake_cupy(device_count):
 
 
 def test_cupy_without_a_device_gives_a_clear_error(monkeypatch):
+    before = get_backend()
     monkeypatch.setitem(sys.modules, "cupy", _fake_cupy(RuntimeError("no CUDA driver")))
     with pytest.raises(BackendUnavailableError, match=r"nnlib backend 'cupy': CuPy is installed "
                                                       r"but no CUDA device is usable \(no CUDA "
                                                       r"driver\)"):
         set_backend("cupy")
-    assert get_backend() == "numpy"
+    assert get_backend() == before
     monkeypatch.setitem(sys.modules, "cupy", _fake_cupy(0))
     with pytest.raises(BackendUnavailableError, match=r"CuPy found 0 CUDA devices"):
         set_backend("cupy")
-    assert get_backend() == "numpy"
+    assert get_backend() == before
     assert gpu_available() is False
 
 
@@ -106,6 +117,7 @@ def test_backend_variable_naming_a_missing_backend_fails_at_import_without_fallb
 
 
 def test_to_device_and_to_cpu_on_numpy():
+    set_backend("numpy")  # (the fixture restores the run's back-end)
     a = np.arange(3.0)
     assert to_device(a) is a  # no copy on NumPy
     b = to_device([1, 2], dtype="float32")

@@ -30,21 +30,10 @@ _spec.loader.exec_module(tool)
 FRESH_DIR = Path(os.environ.get("NNLIB_FRESH_DIR", ROOT / "chapters"))
 NOTEBOOKS = sorted(FRESH_DIR.glob("*.ipynb"))
 
-# The notebooks in chapters/ were executed with nbconvert, before this check existed, and
-# carry no stamps yet: until they are re-executed with tools/execute_notebooks.py the check
-# is expected to fail. strict=True: once they are stamped the check passes, XPASS(strict)
-# fails the suite, and this marker must be deleted -- from then on the check is enforced.
-AWAITING_RESTAMP = pytest.mark.xfail(
-    "NNLIB_FRESH_DIR" not in os.environ, strict=True,
-    reason="chapters/ not yet re-executed with tools/execute_notebooks.py; delete this "
-           "marker (tests/test_notebooks_fresh.py) once they are")
-
-
 def test_there_are_notebooks_to_check():
     assert NOTEBOOKS, f"no notebooks in {FRESH_DIR}"
 
 
-@AWAITING_RESTAMP
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_stored_outputs_are_fresh(path):
     problems = tool.check(path)

@@ -30,15 +30,19 @@ MIXING = r"unsupported type numpy\.ndarray \(a NumPy array mixed with device arr
 
 @pytest.fixture
 def on_strict():
+    before = get_backend()
     set_backend("strict")
     yield strict
-    set_backend("numpy")
+    set_backend(before)
 
 
 @pytest.fixture(autouse=True)
-def back_to_numpy():
+def restore_backend():
+    # Restore the back-end the run started with, not NumPy: under NNLIB_BACKEND=cupy every
+    # later test module must still run on CuPy.
+    before = get_backend()
     yield
-    set_backend("numpy")
+    set_backend(before)
 
 
 def both(fn):
@@ -47,13 +51,13 @@ def both(fn):
     ``fn`` builds its model and moves its data with ``to_device``, so the two runs differ
     only in the array module. Every array it returns must belong to the back-end it ran on.
     """
-    out = {}
+    out, before = {}, get_backend()
     for name in ("numpy", "strict"):
         set_backend(name)
         try:
             result = fn()
         finally:
-            set_backend("numpy")
+            set_backend(before)
         expected = np.ndarray if name == "numpy" else strict.ndarray
         out[name] = _host(result, expected)
     return out["numpy"], out["strict"]
@@ -338,22 +342,147 @@ def test_explorers_compute_and_draw(on_strict, make):
     assert explorer.png()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.xfail(raises=TypeError, strict=True,
-                   reason="train_playground feeds NumPy data to a model whose parameters are on "
-                          "the selected back-end (x @ W mixes host and device arrays); requested "
-                          "fix: build the playground on NumPy or move x, t with to_device")
-def test_playground_trains_with_a_device_backend_selected(on_strict):
+def host_runs(fn):
+    """``fn()`` on NumPy, then on the strict back-end; both results as returned (host data)."""
+    out, before = [], get_backend()
+    for name in ("numpy", "strict"):
+        set_backend(name)
+        try:
+            out.append(fn())
+        finally:
+            set_backend(before)
+    return out
+
+
+def test_playground_trains_on_numpy_whatever_the_backend(on_strict):
+    # The playground's data, drawings and JavaScript mirror are on the host: it builds and
+    # trains on NumPy under any back-end, with results identical to a NumPy run, and it
+    # restores the selected back-end afterwards.
     from nnlib.widgets import playground
 
-    result = playground.train_playground(steps=20)
-    assert 0.0 <= result["accuracy"] <= 1.0
+    result = playground.train_playground("moons", 6, 2, "relu", 0.05, 10, 40, "adam", 1)
+    assert get_backend() == "strict"
+    model = playground.playground_model(4, 1, "prelu", 0)
+    assert get_backend() == "strict"
+    assert all(type(p) is np.ndarray for p in model.params.values())
+    assert all(type(p) is np.ndarray for p in result["model"].params.values())
+    set_backend("numpy")
+    expected = playground.train_playground("moons", 6, 2, "relu", 0.05, 10, 40, "adam", 1)
+    for key in ("x", "t", "loss_steps", "loss_history", "grid_x", "grid_y", "proba"):
+        assert type(result[key]) is np.ndarray
+        np.testing.assert_array_equal(result[key], expected[key])  # bit for bit
+    assert result["accuracy"] == expected["accuracy"]
+    assert [p.tolist() for p in result["model"].params.values()] == \
+        [p.tolist() for p in expected["model"].params.values()]
 
 
-@pytest.mark.xfail(raises=TypeError, strict=True,
-                   reason="ActivationExplorer draws a parametrised activation (PReLU: alpha lives "
-                          "on the selected back-end) on a NumPy grid (alpha * x mixes host and "
-                          "device arrays); requested fix: evaluate the explorer on NumPy")
-def test_activation_explorer_draws_prelu_with_a_device_backend_selected(on_strict):
+def test_playground_restores_the_backend_after_a_failure(on_strict):
+    from nnlib.widgets import playground
+
+    with pytest.raises(ValueError, match="train_playground: unknown data set 'iris'"):
+        playground.train_playground("iris")
+    with pytest.raises(ValueError):
+        playground.playground_model(4, 1, "no_such_activation", 0)
+    assert get_backend() == "strict"
+
+
+@pytest.mark.parametrize("name", ["prelu", "swish", "maxout", "sigmoid"])
+def test_activation_explorer_on_a_device_backend_matches_numpy(name):
     from nnlib.widgets import activation
 
-    assert activation.ActivationExplorer("prelu").png()[:4] == b"\x89PNG"
+    def run():
+        explorer = activation.ActivationExplorer(name)
+        state = explorer.compute(name=name, gain=2.0, alpha=0.2, beta=1.5, k=4)
+        assert explorer.png()[:4] == b"\x89PNG"
+        for key in ("x", "y", "dy"):
+            assert type(state[key]) is np.ndarray  # drawn from the host
+        return {key: state[key] for key in ("x", "y", "dy")}
+
+    numpy_run, strict_run = host_runs(run)
+    for key in numpy_run:
+        np.testing.assert_array_equal(strict_run[key], numpy_run[key])
+
+
+# ----------------------------------------------------------------------------------------
+# Plotting with the strict back-end selected: device models, NumPy grids
+# ----------------------------------------------------------------------------------------
+def _figure_data(fig):
+    """What a figure draws: the arrays of its lines, filled contours and scatter points."""
+    import matplotlib.pyplot as plt
+
+    out = []
+    for ax in fig.axes:
+        out += [np.asarray(line.get_xydata()) for line in ax.get_lines()]
+        out += [np.asarray(c.get_offsets()) for c in ax.collections]
+        out += [np.concatenate([np.asarray(p.vertices) for p in c.get_paths()] or [np.zeros(0)],
+                               axis=None) for c in ax.collections if hasattr(c, "get_paths")]
+    plt.close(fig)
+    return out
+
+
+@pytest.mark.parametrize("proba", [False, True])
+def test_plot_decision_regions_with_a_device_model(proba):
+    from nnlib.plotting import plot_decision_regions
+
+    x, t = data(30, 2, 2)
+
+    def run():
+        model = mlp([2, 5, 2], "tanh", rng=np.random.default_rng(0))
+        seen = []
+
+        def predict(grid):
+            seen.append(type(grid))
+            scores = model.predict(grid)
+            return softmax(scores)[:, 1] if proba else scores.argmax(axis=1)
+
+        fig = plot_decision_regions(predict, x, t, resolution=25, proba=proba)
+        assert seen == [type(to_device(np.zeros(1)))]  # the grid came on the back-end
+        return _figure_data(fig)
+
+    numpy_run, strict_run = host_runs(run)
+    assert len(numpy_run) == len(strict_run) > 0
+    for a, b in zip(numpy_run, strict_run):
+        np.testing.assert_array_equal(b, a)
+
+
+def test_plot_decision_regions_takes_device_data(on_strict):
+    from nnlib.plotting import plot_decision_regions
+
+    x, t = data(20, 2, 2)
+    model = mlp([2, 4, 2], "relu", rng=np.random.default_rng(0))
+    fig = plot_decision_regions(lambda g: model.predict(g).argmax(axis=1), to_device(x),
+                                to_device(t), resolution=10)
+    assert len(_figure_data(fig)) > 0
+
+
+def test_plot_activation_and_plot_function_with_device_parameters():
+    from nnlib.plotting import plot_activation, plot_function
+
+    def run():
+        act = get_activation("prelu", alpha=0.3)
+        figs = [plot_activation(act),
+                plot_function(lambda v: v * act.function(v), [-1.0, 0.5, 2.0])]
+        return [a for fig in figs for a in _figure_data(fig)]
+
+    numpy_run, strict_run = host_runs(run)
+    assert len(numpy_run) == len(strict_run) > 0
+    for a, b in zip(numpy_run, strict_run):
+        np.testing.assert_array_equal(b, a)
+
+
+def test_digit_explorer_with_a_device_model_and_numpy_images():
+    from nnlib.widgets import digits
+
+    images = np.random.default_rng(0).uniform(0, 1, (12, 784))
+    labels = np.arange(12) % 10
+
+    def run():
+        explorer = digits.DigitExplorer(digits.load_bundled_model(), images, labels, index=3)
+        state = explorer.compute(index=5)
+        assert explorer.png()[:4] == b"\x89PNG"
+        return {"misclassified": explorer.misclassified, "scores": state["scores"],
+                "probabilities": state["probabilities"], "predicted": state["predicted"]}
+
+    numpy_run, strict_run = host_runs(run)
+    for key in numpy_run:
+        np.testing.assert_array_equal(strict_run[key], numpy_run[key])

@@ -5,6 +5,10 @@ The function and the derivative come from the activation objects of
 ``k`` linear pieces rather than an element-wise function, is shown as a scalar unit whose
 pieces are the tangents of the convex curve ``x**2 / 4`` at ``k`` evenly spaced points; its
 derivative is the slope of the piece that is the maximum, obtained from ``Maxout.backward``.
+
+The activation objects live on the selected back-end (PReLU's ``alpha`` is a device array
+under CuPy), so the explorer moves its grid there with ``to_device`` and the results back
+with ``to_cpu``: the drawing is NumPy and matplotlib, on the host.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import numpy as np
 
 from .. import plotting as _plotting  # noqa: F401  (sets the Japanese font for the figure)
 from ..activations import ACTIVATIONS, Maxout, get_activation
+from ..backend import to_cpu, to_device
 from ._base import Explorer
 
 __all__ = ["ActivationExplorer", "EXPLORER_ACTIVATIONS", "PARAMETER_OF", "maxout_pieces"]
@@ -108,14 +113,15 @@ class ActivationExplorer(Explorer):
             slopes, intercepts = maxout_pieces(k)
             pieces = x[:, None] * slopes[None, :] + intercepts[None, :]  # (n, k): one unit
             layer = Maxout(k)
-            y = layer.forward(pieces)[:, 0]
+            y = to_cpu(layer.forward(to_device(pieces)))[:, 0]
             # d max / d piece is 1 for the winning piece; d piece / dx is its slope.
-            dy = layer.backward(np.ones((x.size, 1))) @ slopes
+            dy = to_cpu(layer.backward(to_device(np.ones((x.size, 1))))) @ slopes
             label = f"Maxout(k={k})"
         else:
             act = get_activation(name, **({parameter: value} if parameter else {}))
-            y = np.asarray(act.function(x), dtype=float)
-            dy = np.asarray(act.derivative(x), dtype=float)
+            xd = to_device(x)
+            y = np.asarray(to_cpu(act.function(xd)), dtype=float)
+            dy = np.asarray(to_cpu(act.derivative(xd)), dtype=float)
             label = repr(act)
         return {"name": name, "parameter": parameter, "value": value, "x": x, "y": y,
                 "dy": dy, "label": label}

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import plotting as _plotting  # noqa: F401  (sets the Japanese font)
-from ..backend import to_cpu
+from ..backend import to_cpu, to_device
 from ..functions import softmax
 from ..plotting import COLORS
 from ._base import Explorer, b64_array
@@ -157,7 +157,8 @@ class DigitExplorer(Explorer):
             raise ValueError(f"{who}: expected index in [0, {x_cpu.shape[0] - 1}], got {index!r}")
         self.model, self.x, self.t = model, x, t_cpu
         self.side = side
-        predicted = to_cpu(model.predict(x)).argmax(axis=1)
+        # The model lives on the selected back-end; the images go there explicitly.
+        predicted = to_cpu(model.predict(to_device(x))).argmax(axis=1)
         self.misclassified = np.flatnonzero(predicted != t_cpu)
         self._index = int(index)
         super().__init__()
@@ -183,7 +184,7 @@ class DigitExplorer(Explorer):
     def compute(self, index) -> dict:
         """The image ``index`` and the model's probabilities for it."""
         index = int(index)
-        scores = to_cpu(self.model.predict(self.x[index:index + 1]))[0]
+        scores = to_cpu(self.model.predict(to_device(self.x[index:index + 1])))[0]
         prob = to_cpu(softmax(scores[None, :]))[0]
         predicted = int(prob.argmax())
         label = int(self.t[index])

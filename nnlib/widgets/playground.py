@@ -3,15 +3,24 @@
 :func:`train_playground` does the work (plain NumPy through ``nnlib``; tested in pytest);
 :class:`Playground` puts controls on it and draws the loss curve and the decision region.
 A few hundred steps on 200 points take well under a second on one CPU core.
+
+The playground always computes on NumPy, whatever back-end :func:`nnlib.set_backend`
+selected: its data, its drawings and its JavaScript mirror (the live view, which repeats
+the same steps bit for bit) all live on the host, and a network of a few dozen units is far
+too small to gain anything from a GPU. :func:`playground_model` and
+:func:`train_playground` select the NumPy back-end for their duration (see
+:func:`numpy_backend`) and restore the previous one afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
 from ..activations import get_activation
+from ..backend import get_backend, set_backend
 from ..datasets import TOY_DATASETS, make_dataset
 from ..layers import Linear, Sequential
 from ..losses import SoftmaxCrossEntropy
@@ -19,7 +28,8 @@ from ..optimizers import SGD, Adam, Momentum
 from ._base import Explorer, b64_array
 
 __all__ = ["train_playground", "Playground", "DATA_SEED", "N_SAMPLES", "OPTIMIZERS",
-           "initial_normals", "BatchOrder", "playground_model", "N_NORMALS", "SEEDS"]
+           "initial_normals", "BatchOrder", "playground_model", "N_NORMALS", "SEEDS",
+           "numpy_backend"]
 
 #: The data sets are drawn once with this seed, so only the network's seed varies.
 DATA_SEED = 2024
@@ -34,6 +44,24 @@ MAX_HIDDEN, MAX_LAYERS = 32, 3
 N_NORMALS = 2 * MAX_HIDDEN + (MAX_LAYERS - 1) * MAX_HIDDEN * MAX_HIDDEN + MAX_HIDDEN * 2
 #: Grid of the decision region: points per axis and margin around the data.
 RESOLUTION, MARGIN = 60, 0.3
+
+
+@contextlib.contextmanager
+def numpy_backend():
+    """Select nnlib's NumPy back-end inside the ``with`` block; restore the previous one after.
+
+    The playground's models are built and trained inside it, so that they hold NumPy
+    arrays (like the data and the drawings) even when a GPU back-end is selected globally.
+    """
+    previous = get_backend()
+    if previous == "numpy":
+        yield
+        return
+    set_backend("numpy")
+    try:
+        yield
+    finally:
+        set_backend(previous)
 
 
 def initial_normals(seed: int) -> np.ndarray:
@@ -52,7 +80,13 @@ def playground_model(hidden: int, layers: int, activation: str, seed: int) -> Se
     The weight matrices take consecutive numbers of :func:`initial_normals` (row-major,
     layer by layer) times the initialiser's scale (``sqrt(2 / in)`` for He,
     ``sqrt(2 / (in + out))`` for Xavier, as :class:`nnlib.Linear`); biases start at 0.
+    The model is built on NumPy whatever back-end is selected (module docstring).
     """
+    with numpy_backend():
+        return _playground_model(hidden, layers, activation, seed)
+
+
+def _playground_model(hidden, layers, activation, seed):
     z = initial_normals(seed)
     sizes = [2] + [int(hidden)] * int(layers) + [2]
     he = activation in ("relu", "leaky_relu", "prelu", "elu")
@@ -125,6 +159,9 @@ def train_playground(dataset="xor", hidden=8, layers=1, activation="tanh", lr=0.
         ``grid_x``, ``grid_y``, ``proba`` : arrays (resolution, resolution), the grid and the
         predicted probability of class 1 on it; ``xlim``, ``ylim`` : the grid's extent;
         ``model`` : the trained ``Sequential``.
+
+    Every array, the model's parameters included, is a NumPy array: the training runs on
+    NumPy whatever back-end is selected (module docstring).
     """
     if dataset not in TOY_DATASETS:
         raise ValueError(f"train_playground: unknown data set {dataset!r}; expected one of "
@@ -138,8 +175,15 @@ def train_playground(dataset="xor", hidden=8, layers=1, activation="tanh", lr=0.
             raise ValueError(f"train_playground: expected {name} in [1, {hi or 'N'}], got {v!r}")
     if int(steps) < 0:
         raise ValueError(f"train_playground: expected steps >= 0, got {steps!r}")
+    with numpy_backend():
+        return _train(dataset, hidden, layers, activation, lr, batch_size, steps, optimizer,
+                      seed, n, resolution)
+
+
+def _train(dataset, hidden, layers, activation, lr, batch_size, steps, optimizer, seed, n,
+           resolution):
     x, t = make_dataset(dataset, n, rng=np.random.default_rng(DATA_SEED))
-    model = playground_model(hidden, layers, activation, seed)
+    model = _playground_model(hidden, layers, activation, seed)
     order = BatchOrder(seed)
     loss = SoftmaxCrossEntropy()
     opt = OPTIMIZERS[optimizer](float(lr))

@@ -1,0 +1,257 @@
+"""Where one training step of nnlib spends its time: a phase-by-phase profile.
+
+For one protocol of ``mnist_mlp.py`` it times, over the steps of one epoch (one BLAS
+thread, CPU seconds of the process, so that other processes on a shared machine disturb
+it little):
+
+* the phases of a step, each called exactly as ``fit`` calls it -- gathering the
+  shuffled batch, ``model.forward``, ``loss.forward``, ``loss.backward``,
+  ``model.backward(..., input_grad=False)``, ``optimizer.update``;
+* the matrix products alone (the bound of ``mnist_mlp.py``);
+* a whole epoch of ``fit`` (evaluation off), and the lean NumPy loop of ``mnist_mlp.py``,
+  whole and split into the same phases (its own code with clocks), so that each phase of
+  nnlib can be compared with the lean loop's.
+
+"fit overhead" is fit's epoch minus the sum of the phases: what the loop itself adds
+(checks, bookkeeping, the callback). Finally ``cProfile`` lists the functions with the
+most own time in one epoch of ``fit``.
+
+Usage::
+
+    python benchmarks/profile_step.py                 # relu protocol (784-50-10, SGD, batch 100)
+    python benchmarks/profile_step.py --protocol adam --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import mnist_mlp as bench  # noqa: E402
+from nnlib import Adam, SGD, SoftmaxCrossEntropy, fit, load_mnist  # noqa: E402
+
+
+def phases(proto, x, t, seed=0):
+    """CPU seconds per phase, summed over the steps of one epoch."""
+    model = bench.initial_model(proto, seed)
+    loss = SoftmaxCrossEntropy()
+    opt = SGD(proto["lr"]) if proto["optimizer"] == "sgd" else Adam(proto["lr"])
+    n, N = proto["batch"], x.shape[0]
+    perm = bench.shuffle_rng(seed).permutation(N)
+    xb, tb = np.empty((n, x.shape[1]), x.dtype), np.empty(n, t.dtype)
+    # The calls fit makes inside its loop: the unchecked fast paths where nnlib has them
+    # (fit validates its data once, up front), else the public methods.
+    forward = getattr(model, "_forward", model.forward)
+    compute = getattr(loss, "_compute", loss.forward)
+    apply = getattr(opt, "_apply", opt.update)
+    clock = time.process_time
+    out = dict.fromkeys(("gather", "model.forward", "loss.forward", "loss.backward",
+                         "model.backward", "optimizer.update"), 0.0)
+    for s in range(0, N, n):
+        c0 = clock()
+        idx = perm[s:s + n]
+        k = idx.shape[0]
+        np.take(x, idx, axis=0, out=xb[:k], mode="clip")  # as fit gathers its batches
+        np.take(t, idx, axis=0, out=tb[:k], mode="clip")
+        c1 = clock()
+        y = forward(xb[:k])
+        c2 = clock()
+        compute(y, tb[:k])
+        c3 = clock()
+        d = loss.backward()
+        c4 = clock()
+        model.backward(d, input_grad=False)
+        c5 = clock()
+        apply(model.params, model.grads)
+        c6 = clock()
+        for key, a, b in zip(out, (c0, c1, c2, c3, c4, c5), (c1, c2, c3, c4, c5, c6)):
+            out[key] += b - a
+    out["calls"] = ", ".join(f.__qualname__ for f in (forward, compute, loss.backward,
+                                                      model.backward, apply))
+    return out
+
+
+def lean_phases(proto, x, t, seed=0):
+    """The same phases in the lean NumPy loop of ``mnist_mlp.py`` (its code, with clocks)."""
+    weights = bench.initial_weights(proto, seed)
+    relu, lr, n = proto["activation"] == "relu", proto["lr"], proto["batch"]
+    adam = proto["optimizer"] == "adam"
+    f32 = np.float32
+    total = sum(W.size + b.size for W, b in weights)
+    flat_p, flat_g = np.empty(total, f32), np.empty(total, f32)
+    P, G, o = [], [], 0
+    for W, b in weights:
+        Wv, gW = flat_p[o:o + W.size].reshape(W.shape), flat_g[o:o + W.size].reshape(W.shape)
+        o += W.size
+        bv, gb = flat_p[o:o + b.size], flat_g[o:o + b.size]
+        o += b.size
+        Wv[...], bv[...] = W, b
+        P.append((Wv, bv))
+        G.append((gW, gb))
+    m, v = np.zeros(total, f32), np.zeros(total, f32)
+    s1, s2 = np.empty(total, f32), np.empty(total, f32)
+    sizes, L = proto["sizes"], len(P)
+    xb, tb = np.empty((n, sizes[0]), f32), np.empty(n, t.dtype)
+    acts = [np.empty((n, k), f32) for k in sizes[1:]]
+    deltas = [np.empty((n, k), f32) for k in sizes[1:]]
+    masks = [np.empty((n, k), f32) for k in sizes[1:-1]]
+    rows = np.arange(n)
+    perm = bench.shuffle_rng(seed).permutation(x.shape[0])
+    clock = time.process_time
+    out = dict.fromkeys(("gather", "model.forward", "loss.forward", "loss.backward",
+                         "model.backward", "optimizer.update"), 0.0)
+    step = 0
+    with np.errstate(over="ignore"):
+        for s in range(0, x.shape[0], n):
+            c0 = clock()
+            idx = perm[s:s + n]
+            k = idx.shape[0]
+            np.take(x, idx, axis=0, out=xb[:k], mode="clip")
+            np.take(t, idx, axis=0, out=tb[:k], mode="clip")
+            T = tb[:k]
+            c1 = clock()
+            inp = xb[:k]
+            for l in range(L):
+                A = acts[l][:k]
+                np.matmul(inp, P[l][0], out=A)
+                A += P[l][1]
+                if l < L - 1:
+                    if relu:
+                        np.maximum(A, 0, out=A)
+                        np.sign(A, out=masks[l][:k])
+                    else:
+                        np.negative(A, out=A)
+                        np.exp(A, out=A)
+                        A += 1
+                        np.reciprocal(A, out=A)
+                        D = masks[l][:k]
+                        np.subtract(1, A, out=D)
+                        D *= A
+                inp = A
+            c2 = clock()
+            Y = acts[-1][:k]
+            Y -= Y.max(axis=1, keepdims=True)
+            loss = -Y[rows[:k], T].sum()
+            np.exp(Y, out=Y)
+            ssum = Y.sum(axis=1, keepdims=True)
+            loss = float(loss + np.log(ssum).sum()) / k
+            c3 = clock()
+            Y /= ssum
+            Y[rows[:k], T] -= 1
+            Y *= 1.0 / k
+            dY = Y
+            c4 = clock()
+            for l in range(L - 1, -1, -1):
+                below = xb[:k] if l == 0 else acts[l - 1][:k]
+                np.matmul(below.T, dY, out=G[l][0])
+                dY.sum(axis=0, out=G[l][1])
+                if l > 0:
+                    D = deltas[l - 1][:k]
+                    np.matmul(dY, P[l][0].T, out=D)
+                    D *= masks[l - 1][:k]
+                    dY = D
+            c5 = clock()
+            step += 1
+            if adam:
+                m *= bench.BETA1
+                np.multiply(flat_g, 1 - bench.BETA1, out=s1)
+                m += s1
+                v *= bench.BETA2
+                np.multiply(flat_g, flat_g, out=s1)
+                s1 *= 1 - bench.BETA2
+                v += s1
+                np.multiply(m, lr / (1 - bench.BETA1 ** step), out=s1)
+                np.divide(v, 1 - bench.BETA2 ** step, out=s2)
+                np.sqrt(s2, out=s2)
+                s2 += bench.EPS
+                s1 /= s2
+                flat_p -= s1
+            else:
+                flat_g *= lr
+                flat_p -= flat_g
+            c6 = clock()
+            for key, a, b in zip(out, (c0, c1, c2, c3, c4, c5), (c1, c2, c3, c4, c5, c6)):
+                out[key] += b - a
+    return out
+
+
+def fit_epoch(proto, x, t, seed=0):
+    model = bench.initial_model(proto, seed)
+    opt = SGD(proto["lr"]) if proto["optimizer"] == "sgd" else Adam(proto["lr"])
+    c = time.process_time()
+    fit(model, SoftmaxCrossEntropy(), opt, x, t, epochs=1, batch_size=proto["batch"],
+        rng=bench.shuffle_rng(seed), progress=False, eval_train=False)
+    return time.process_time() - c
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--protocol", default="relu", choices=tuple(bench.PROTOCOLS))
+    ap.add_argument("--repeats", type=int, default=3, help="epochs measured per item (median)")
+    ap.add_argument("--top", type=int, default=15, help="rows of the cProfile listing")
+    args = ap.parse_args(argv)
+    proto = bench.PROTOCOLS[args.protocol]
+    limiter = bench.set_threads(1)  # noqa: F841
+    (x, t), test = load_mnist()
+    data = ((x, t), test)
+    steps = -(-x.shape[0] // proto["batch"])
+    print(f"# nnlib step profile: {args.protocol} {'-'.join(map(str, proto['sizes']))}, "
+          f"batch {proto['batch']}, {steps} steps per epoch, 1 BLAS thread, CPU seconds, "
+          f"median of {args.repeats} epochs")
+    for b in bench.blas_info():
+        print(f"BLAS: {b['internal_api']} {b['version']}, kernel {b['architecture']}")
+    phases(proto, x[:2000], t[:2000])  # warm-up
+    runs, lean_runs = [], []
+    for _ in range(args.repeats):  # interleaved
+        runs.append(phases(proto, x, t))
+        lean_runs.append(lean_phases(proto, x, t))
+    calls = runs[0]["calls"]
+    for r in runs:
+        del r["calls"]
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    lean_med = {k: statistics.median(r[k] for r in lean_runs) for k in lean_runs[0]}
+    fit_s = statistics.median(fit_epoch(proto, x, t) for _ in range(args.repeats))
+    bound_s = statistics.median(bench.run_bound(proto, data, 1, 0)[0].cpu[0]
+                                for _ in range(args.repeats))
+    lean_s = statistics.median(bench.run_lean(proto, data, 1, 0)[0].cpu[0]
+                               for _ in range(args.repeats))
+    total = sum(med.values())
+    print(f"nnlib calls timed (as in fit's loop): {calls}")
+    print("\n| part | nnlib s/epoch | nnlib µs/step | share of fit's epoch | lean µs/step | nnlib − lean µs/step |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for k, v in list(med.items()) + [("fit overhead (fit − phases)", fit_s - total)]:
+        lv = lean_med.get(k)
+        lean_cols = (f"{lv / steps * 1e6:.1f} | {(v - lv) / steps * 1e6:+.1f}" if lv is not None
+                     else " | ")
+        print(f"| {k} | {v:.4f} | {v / steps * 1e6:.1f} | {v / fit_s:.0%} | {lean_cols} |")
+    print(f"| **fit, whole epoch** | {fit_s:.4f} | {fit_s / steps * 1e6:.1f} | 100% |")
+    print(f"| matrix products alone (bound) | {bound_s:.4f} | {bound_s / steps * 1e6:.1f} "
+          f"| {bound_s / fit_s:.0%} |")
+    print(f"| lean NumPy loop, whole epoch | {lean_s:.4f} | {lean_s / steps * 1e6:.1f} "
+          f"| {lean_s / fit_s:.0%} |")
+    print(f"\nfit: {fit_s / bound_s:.2f} × bound; lean: {lean_s / bound_s:.2f} × bound; "
+          f"fit / lean = {fit_s / lean_s:.2f}")
+
+    print(f"\n## cProfile of one epoch of fit (top {args.top} by own time)\n")
+    model = bench.initial_model(proto, 0)
+    opt = SGD(proto["lr"]) if proto["optimizer"] == "sgd" else Adam(proto["lr"])
+    prof = cProfile.Profile()
+    prof.enable()
+    fit(model, SoftmaxCrossEntropy(), opt, x, t, epochs=1, batch_size=proto["batch"],
+        rng=bench.shuffle_rng(0), progress=False, eval_train=False)
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
