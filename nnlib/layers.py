@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ._validation import all_finite, check_finite, check_float, check_ndim, check_nonempty
-from .backend import get_array_module, to_device, xp
+from .backend import get_array_module, to_device
 
 __all__ = ["Layer", "Linear", "Dropout", "Sequential", "eval_mode", "mlp", "INITIALIZERS"]
 
@@ -115,7 +115,7 @@ class Linear(Layer):
         if bias:
             self.params["b"] = to_device(np.zeros(out_features), dtype=dtype)
         # Gradient buffers are allocated once and overwritten by every backward pass.
-        self.grads = {k: xp().zeros_like(v) for k, v in self.params.items()}
+        self.grads = {k: get_array_module(v).zeros_like(v) for k, v in self.params.items()}
         self._x = None
 
     @classmethod
@@ -154,7 +154,7 @@ class Linear(Layer):
         """
         n = None if self._x is None else self._x.shape[0]
         self._check_dout(dout, self._x, (n, self.out_features))
-        mod = xp()
+        mod = get_array_module(self.params["W"])  # the parameters' device, not the global one
         mod.matmul(self._x.T, dout, out=self.grads["W"])
         if "b" in self.grads:
             dout.sum(axis=0, out=self.grads["b"])
@@ -303,8 +303,8 @@ class Sequential(Layer):
 
     def forward(self, x):
         """Apply every layer in order; ``x`` must be a finite 2-D array (N, D) or a list."""
-        if isinstance(x, (list, tuple)):
-            x = np.asarray(x, dtype=float)
+        if isinstance(x, (list, tuple)):  # a list goes where the parameters are (GPU or CPU)
+            x = to_device(np.asarray(x, dtype=float))
         check_ndim("Sequential", "x", x, 2)
         if x.dtype.kind == "f" and not _all_finite(x):
             check_finite("Sequential.forward", "x", x)  # raises with the counts
@@ -332,8 +332,8 @@ class Sequential(Layer):
 
     def predict(self, x, batch_size: int = 10000):
         """Outputs (scores) for ``x`` of shape (N, D), computed in chunks; checks for NaN."""
-        if isinstance(x, (list, tuple)):
-            x = np.asarray(x, dtype=float)
+        if isinstance(x, (list, tuple)):  # a list goes where the parameters are (GPU or CPU)
+            x = to_device(np.asarray(x, dtype=float))
         check_ndim("Sequential.predict", "x", x, 2)
         check_nonempty("Sequential.predict", "x", x)
         check_float("Sequential.predict", "x", x)
@@ -347,7 +347,7 @@ class Sequential(Layer):
         fwd = self._forward if type(self).forward is Sequential.forward else self.forward
         with eval_mode(self):
             outs = [fwd(x[s:s + batch_size]) for s in range(0, x.shape[0], batch_size)]
-        out = outs[0] if len(outs) == 1 else xp().concatenate(outs)
+        out = outs[0] if len(outs) == 1 else get_array_module(outs[0]).concatenate(outs)
         if not _all_finite(out):  # finite inputs, so the parameters must be at fault
             bad = [k for k, p in self.params.items() if not _all_finite(p)]
             raise FloatingPointError(

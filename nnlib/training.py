@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import check_finite, check_float, check_labels, check_ndim, check_nonempty
-from .backend import get_array_module, to_cpu
+from .backend import get_array_module, to_cpu, to_device
 from .layers import Layer, Linear, Sequential, _all_finite, eval_mode
 
 __all__ = ["minibatches", "fit", "evaluate", "accuracy", "confusion_matrix", "History",
@@ -83,9 +83,9 @@ def _shuffled_batches(x, t, batch_size: int, rng):
 
 
 def _as_array(x, dtype=None):
-    """Lists and tuples become NumPy arrays; arrays are returned unchanged."""
+    """Lists and tuples become arrays of the current back-end; arrays are returned unchanged."""
     if isinstance(x, (list, tuple)):
-        return np.asarray(x, dtype=dtype)
+        return to_device(np.asarray(x, dtype=dtype))
     return x
 
 

@@ -269,6 +269,25 @@ def test_fit_evaluate_accuracy_predict_confusion(dtype):
     assert_same(*both(run), rtol=rtol)
 
 
+def test_list_inputs_go_to_the_device():
+    # A learner passes Python lists: forward, predict (in chunks), fit, evaluate and accuracy
+    # must move them to where the parameters are instead of mixing NumPy with device arrays.
+    x = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.5, 0.5]]
+    t = [1, 1, 0, 0, 1]
+
+    def run():
+        model = mlp([2, 4, 2], "tanh", rng=np.random.default_rng(0), dtype="float64")
+        y = model.forward(x)
+        p = model.predict(x, batch_size=2)
+        h = fit(model, SoftmaxCrossEntropy(), SGD(0.1), x, t, epochs=2, batch_size=2,
+                rng=np.random.default_rng(1), progress=False)
+        return {"forward": y, "predict": p, "loss": h.train_loss,
+                "eval": list(evaluate(model, SoftmaxCrossEntropy(), x, t)),
+                "acc": accuracy(model, x, t), "params": model.params}
+
+    assert_same(*both(run), rtol=1e-12)
+
+
 def test_fit_reports_divergence_on_the_device():
     x, t = data()
 
