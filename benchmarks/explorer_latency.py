@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -124,12 +123,6 @@ def html_rows(browser, html_dir: Path, repeats: int):
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 NOTEBOOK_CELLS = [
     "from nnlib.widgets import NeuronExplorer, ActivationExplorer, GradientDescentExplorer, Playground, DigitExplorer",
     "NeuronExplorer()", "ActivationExplorer()", "GradientDescentExplorer()", "Playground()",
@@ -145,22 +138,15 @@ def lab_rows(browser, repeats: int):
     nb.cells = [nbformat.v4.new_code_cell(c) for c in NOTEBOOK_CELLS]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp / "explorers.ipynb")
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CI="true")
-    jl = subprocess.Popen([str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser",
-                           f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
-                           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={tmp}",
-                           "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # The same JupyterLab start-up as the book's JupyterLab check (free port, no token,
+    # settings in a temporary folder), serving the folder of the generated notebook.
+    sys.path.insert(0, str(ROOT / "tools"))
+    from jupyterlab_check import start_lab
+
+    jl, url = start_lab(tmp / "lab", root=tmp)
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"http://127.0.0.1:{port}/lab/tree/explorers.ipynb", timeout=120_000)
+        page.goto(f"{url}/lab/tree/explorers.ipynb", timeout=120_000)
         page.wait_for_selector(".jp-Notebook", timeout=120_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-KernelStatus", timeout=120_000)
         time.sleep(3)

@@ -154,6 +154,27 @@ def run_nnlib(proto, data, epochs, seed):
 # --------------------------------------------------------------------------------------------
 # The lean NumPy loop: the strongest plain-NumPy baseline
 # --------------------------------------------------------------------------------------------
+def flat_parameters(weights):
+    """One float32 vector for all parameters and one for all gradients, plus per-layer views.
+
+    Returns ``(flat_p, flat_g, P, G)``: ``P[i] = (W, b)`` are views into ``flat_p`` holding
+    the values of ``weights[i]``, ``G[i] = (dW, db)`` the matching views into ``flat_g``. An
+    optimizer can then update every parameter with a few calls on the flat vectors.
+    """
+    total = sum(W.size + b.size for W, b in weights)
+    flat_p, flat_g = np.empty(total, np.float32), np.empty(total, np.float32)
+    P, G, o = [], [], 0
+    for W, b in weights:
+        Wv, gW = flat_p[o:o + W.size].reshape(W.shape), flat_g[o:o + W.size].reshape(W.shape)
+        o += W.size
+        bv, gb = flat_p[o:o + b.size], flat_g[o:o + b.size]
+        o += b.size
+        Wv[...], bv[...] = W, b
+        P.append((Wv, bv))
+        G.append((gW, gb))
+    return flat_p, flat_g, P, G
+
+
 def run_lean(proto, data, epochs, seed):
     """Plain NumPy, written for speed: nothing is allocated inside the loop except the
     permutation (once per epoch) and a few tiny row vectors of the loss.
@@ -167,18 +188,8 @@ def run_lean(proto, data, epochs, seed):
     sizes, relu = proto["sizes"], proto["activation"] == "relu"
     lr, adam, n = proto["lr"], proto["optimizer"] == "adam", proto["batch"]
     f32 = np.float32
-    total = sum(W.size + b.size for W, b in weights)
-    flat_p, flat_g = np.empty(total, f32), np.empty(total, f32)
-    P, G, o = [], [], 0
-    for W, b in weights:
-        Wv = flat_p[o:o + W.size].reshape(W.shape)
-        gW = flat_g[o:o + W.size].reshape(W.shape)
-        o += W.size
-        bv, gb = flat_p[o:o + b.size], flat_g[o:o + b.size]
-        o += b.size
-        Wv[...], bv[...] = W, b
-        P.append((Wv, bv))
-        G.append((gW, gb))
+    flat_p, flat_g, P, G = flat_parameters(weights)
+    total = flat_p.size
     if adam:
         m, v = np.zeros(total, f32), np.zeros(total, f32)
         s1, s2 = np.empty(total, f32), np.empty(total, f32)

@@ -87,17 +87,8 @@ def lean_phases(proto, x, t, seed=0):
     relu, lr, n = proto["activation"] == "relu", proto["lr"], proto["batch"]
     adam = proto["optimizer"] == "adam"
     f32 = np.float32
-    total = sum(W.size + b.size for W, b in weights)
-    flat_p, flat_g = np.empty(total, f32), np.empty(total, f32)
-    P, G, o = [], [], 0
-    for W, b in weights:
-        Wv, gW = flat_p[o:o + W.size].reshape(W.shape), flat_g[o:o + W.size].reshape(W.shape)
-        o += W.size
-        bv, gb = flat_p[o:o + b.size], flat_g[o:o + b.size]
-        o += b.size
-        Wv[...], bv[...] = W, b
-        P.append((Wv, bv))
-        G.append((gW, gb))
+    flat_p, flat_g, P, G = bench.flat_parameters(weights)
+    total = flat_p.size
     m, v = np.zeros(total, f32), np.zeros(total, f32)
     s1, s2 = np.empty(total, f32), np.empty(total, f32)
     sizes, L = proto["sizes"], len(P)

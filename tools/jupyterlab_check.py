@@ -43,7 +43,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_lab(tmp: Path) -> tuple[subprocess.Popen, str]:
+def start_lab(tmp: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """Start JupyterLab on a free port serving ``root``, settings in ``tmp``; return (process, URL)."""
     settings = tmp / "settings"
     (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
     # Render every cell (JupyterLab 4 renders only the cells in view by default).
@@ -63,7 +64,7 @@ def start_lab(tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [str(VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser",
            "--ServerApp.token=", "--ServerApp.password=", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
            "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     log = open(tmp / "lab.log", "w")
