@@ -3,7 +3,6 @@ what was expected and what came."""
 
 from __future__ import annotations
 
-import numpy as np
 
 from .backend import get_array_module
 
@@ -54,13 +53,6 @@ def check_labels(who: str, t, n_classes: int) -> None:
         if lo < 0 or hi >= n_classes:
             raise ValueError(f"{who}: expected labels in [0, {n_classes}), got values from "
                              f"{lo} to {hi}")
-
-
-def as_float_array(who: str, name: str, x):
-    """Accept lists and NumPy/CuPy arrays; return an array, leaving dtype alone."""
-    if isinstance(x, (list, tuple)):
-        x = np.asarray(x, dtype=float)
-    return x
 
 
 def all_finite(x) -> bool:
