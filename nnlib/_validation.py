@@ -3,7 +3,6 @@ what was expected and what came."""
 
 from __future__ import annotations
 
-
 from .backend import get_array_module
 
 
