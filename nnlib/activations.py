@@ -112,7 +112,8 @@ class Sigmoid(Activation):
         return y
 
     def backward(self, dout):
-        self._check_dout(dout, self._x)
+        if self._x is None or dout.shape != self._x.shape:
+            self._check_dout(dout, self._x)  # raises, naming what was expected
         y = self._y
         if self.gain == 1:
             return dout * (y * (1 - y))
@@ -168,7 +169,8 @@ class ReLU(Activation):
         return x * self._mask
 
     def backward(self, dout):
-        self._check_dout(dout, self._x)
+        if self._x is None or dout.shape != self._x.shape:
+            self._check_dout(dout, self._x)  # raises, naming what was expected
         return dout * self._mask
 
 

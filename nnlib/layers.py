@@ -152,10 +152,11 @@ class Linear(Layer):
         With ``input_grad=False`` the layer skips ``dx`` and returns ``None``: the first layer
         of a network needs no gradient for the data, and ``dx`` costs as much as ``dW``.
         """
-        n = None if self._x is None else self._x.shape[0]
-        self._check_dout(dout, self._x, (n, self.out_features))
+        x = self._x
+        if x is None or dout.shape != (x.shape[0], self.out_features):
+            self._check_dout(dout, x, (None if x is None else x.shape[0], self.out_features))
         mod = get_array_module(self.params["W"])  # the parameters' device, not the global one
-        mod.matmul(self._x.T, dout, out=self.grads["W"])
+        mod.matmul(x.T, dout, out=self.grads["W"])
         if "b" in self.grads:
             dout.sum(axis=0, out=self.grads["b"])
         return dout @ self.params["W"].T if input_grad else None
@@ -263,6 +264,47 @@ class Sequential(Layer):
     @grads.setter
     def grads(self, value):
         pass
+
+    def _share_storage(self) -> None:
+        """Move all parameters into one flat array, and all gradients into another.
+
+        Every layer's ``params[k]`` (and ``grads[k]``) becomes a view into the flat array,
+        with the same values, so nothing changes for the layers; but an optimizer can now
+        update every parameter at once (``Optimizer._apply_flat``, used by ``fit``). Only
+        :func:`mlp` calls this, on layers it has just made: no one else can hold the
+        old arrays yet (which would silently stop being the model's).
+        """
+        items = [(layer, k) for layer in _leaves(self.layers) for k in layer.params]
+        arrays = [layer.params[k] for layer, k in items]
+        if not arrays or len({(type(a), a.dtype) for a in arrays}) != 1:
+            return  # nothing to share, or mixed dtypes/devices: keep the separate arrays
+        xp = get_array_module(arrays[0])
+        flat_p = xp.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+        flat_g = xp.zeros_like(flat_p)
+        views, o = [], 0
+        for (layer, k), a in zip(items, arrays):
+            p, g = flat_p[o:o + a.size].reshape(a.shape), flat_g[o:o + a.size].reshape(a.shape)
+            p[...] = a
+            layer.params[k], layer.grads[k] = p, g
+            views.append((p, g))
+            o += a.size
+        self._storage = (flat_p, flat_g, views)
+
+    def _flat_buffers(self, params, grads):
+        """``(flat_p, flat_g)`` if ``params``/``grads`` (this model's dicts) are still exactly
+        the views of ``_share_storage``, else ``None``.
+
+        Not so after a layer's array was replaced, a layer added or removed, or a copy of
+        the model made (``copy.deepcopy`` copies the views into arrays of their own).
+        """
+        storage = getattr(self, "_storage", None)
+        if storage is None or len(params) != len(storage[2]):
+            return None
+        flat_p, flat_g, views = storage
+        for p, g, (vp, vg) in zip(params.values(), grads.values(), views):
+            if p is not vp or g is not vg or vp.base is not flat_p or vg.base is not flat_g:
+                return None
+        return flat_p, flat_g
 
     @property
     def in_features(self):
@@ -448,4 +490,6 @@ def mlp(sizes, activation="relu", *, init=None, rng=None, dtype="float64", **act
         layers.append(Linear(a, b, init=init, rng=rng, dtype=dtype))
         if i < len(sizes) - 2:
             layers.append(get_activation(activation, **act_kwargs))
-    return Sequential(*layers)
+    model = Sequential(*layers)
+    model._share_storage()  # all parameters in one array, for fast updates (see there)
+    return model

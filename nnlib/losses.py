@@ -142,17 +142,32 @@ class SoftmaxCrossEntropy(Loss):
         n = y.shape[0]
         # One exp for both outputs: with z = y - max(y) (so exp(z) <= 1 cannot overflow),
         # softmax = exp(z) / s and log softmax = z - log s, where s = sum exp(z) >= 1.
-        z = y - y.max(axis=1, keepdims=True)
-        prob = xp.exp(z)
+        # The row maxima are taken down the columns of the transposed copy: the same
+        # numbers, but for a few classes NumPy is several times faster that way than
+        # along the short rows (y.max(axis=1)).
+        z = y - y.T.copy().max(axis=0)[:, None]
+        if t.ndim == 1:
+            # -(1/N) sum_n log p_{n,t_n} = (1/N) sum_n (log s_n - z_{n,t_n}): z_{n,t_n} is
+            # read first, then exp may overwrite z with the softmax numerators.
+            z_t = z[self._rows(xp, n), t].sum()
+            prob = xp.exp(z, out=z)
+        else:
+            prob = xp.exp(z)
         s = prob.sum(axis=1, keepdims=True)
         prob /= s
         log_s = xp.log(s)
         if t.ndim == 1:
             self._prob, self._labels, self._T = prob, t, None
-            # -(1/N) sum_n log p_{n,t_n} = (1/N) sum_n (log s_n - z_{n,t_n})
-            return float((log_s.sum() - z[xp.arange(n), t].sum()) / n)
+            return float((log_s.sum() - z_t) / n)
         self._prob, self._labels, self._T = prob, None, t
         return float(-(t * (z - log_s)).sum() / n)
+
+    def _rows(self, xp, n):
+        """``xp.arange(n)``, the row numbers for picking ``z[n, t_n]``; made once per size."""
+        cached = self.__dict__.get("_rows_cache")  # (name of the array module, rows)
+        if cached is None or cached[0] != xp.__name__ or cached[1].shape[0] != n:
+            cached = self._rows_cache = (xp.__name__, xp.arange(n))
+        return cached[1]
 
     @property
     def probabilities(self):
@@ -164,7 +179,7 @@ class SoftmaxCrossEntropy(Loss):
         n = self._prob.shape[0]
         dx = self._prob.copy()
         if self._T is None:
-            dx[get_array_module(dx).arange(n), self._labels] -= 1
+            dx[self._rows(get_array_module(dx), n), self._labels] -= 1
         else:
             dx -= self._T
         dx /= n

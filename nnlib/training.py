@@ -73,9 +73,9 @@ def _shuffled_batches(x, t, batch_size: int, rng):
         # permutation, so they are valid); with the default mode="raise" NumPy first
         # gathers into a hidden temporary and then copies it into out, twice the work.
         # (CuPy's take has no mode argument and never checks.)
-        if xp is np:
-            xp.take(x, idx, axis=0, out=xb[:m], mode="clip")
-            xp.take(t, idx, axis=0, out=tb[:m], mode="clip")
+        if xp is np:  # (the methods, not np.take: one Python wrapper call fewer each)
+            x.take(idx, axis=0, out=xb[:m], mode="clip")
+            t.take(idx, axis=0, out=tb[:m], mode="clip")
         else:  # pragma: no cover - GPU only
             xp.take(x, idx, axis=0, out=xb[:m])
             xp.take(t, idx, axis=0, out=tb[:m])
@@ -422,10 +422,25 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
     # (A subclass that overrides forward, the loss's forward or update keeps its own.)
     forward = model._forward if _fast(model, "_forward", "forward") else model.forward
     compute = loss._compute if _fast(loss, "_compute", "forward") else loss.forward
-    if _fast(optimizer, "_apply", "update"):
-        apply = optimizer._apply
+    # A model built by mlp() keeps all its parameters in one flat array (and the gradients
+    # in another): then the optimizer updates everything at once, and one vdot checks all
+    # gradients (see Sequential._share_storage and Optimizer._apply_flat).
+    flat = model._flat_buffers(params, grads) if isinstance(model, Sequential) else None
+    if flat is not None and _fast(optimizer, "_apply_flat", "update") \
+            and _fast(optimizer, "_apply", "update"):
+        flat_p, flat_g = flat
+        grad_list = [flat_g]
+
+        def apply(params, grads, last=False):
+            # Within an epoch the gradients may serve as scratch space for the update (the
+            # next backward refills them); not at its last step, so that after fit the
+            # gradients of the last mini-batch are intact (see Optimizer._apply_flat).
+            optimizer._apply_flat(flat_p, flat_g, params, grads, g_free=not last)
+    elif _fast(optimizer, "_apply", "update"):
+        def apply(params, grads, last=False):
+            optimizer._apply(params, grads)
     else:
-        def apply(params, grads):
+        def apply(params, grads, last=False):
             optimizer.update(params, grads)
     skip_dx = isinstance(model, (Sequential, Linear))  # the data need no gradient
     bar = None
@@ -496,7 +511,7 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
                             f"the finished epochs are in err.history. Try a smaller learning "
                             f"rate (now {optimizer.lr:g}) or check the inputs.",
                             history, epoch, step)
-                    apply(params, grads)
+                    apply(params, grads, step == steps)
                     if bar is not None:
                         bar.update(1)
             history.seconds.append(time.perf_counter() - start)

@@ -224,3 +224,27 @@ def test_forward_returns_a_python_float_and_backward_has_the_shape_of_y(kind):
     assert type(loss(y, t)) is float
     assert loss.backward().shape == y.shape
     assert repr(loss) == f"{cls.__name__}()"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_cross_entropy_equals_the_textbook_formula_exactly(dtype):
+    """The fast path (row maxima from the transposed copy, exp in place, cached row
+    numbers) gives the very numbers of the direct formula, for labels and one-hot rows."""
+    rng = np.random.default_rng(5)
+    y = (rng.standard_normal((37, 7)) * 30).astype(dtype)
+    labels = rng.integers(0, 7, 37)
+    z = y - y.max(axis=1, keepdims=True)
+    s = np.exp(z).sum(axis=1, keepdims=True)
+    prob = np.exp(z) / s
+    expected = float((np.log(s).sum() - z[np.arange(37), labels].sum()) / 37)
+    loss = SoftmaxCrossEntropy()
+    y_before = y.copy()
+    assert loss.forward(y, labels) == expected
+    np.testing.assert_array_equal(y, y_before)  # the scores are not overwritten
+    np.testing.assert_array_equal(loss.probabilities, prob)
+    onehot = np.eye(7, dtype=dtype)[labels]
+    assert loss.forward(y, onehot) == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(loss.probabilities, prob)
+    # a batch of another size after this one: the cached row numbers follow
+    assert loss.forward(y[:5], labels[:5]) == pytest.approx(
+        float((np.log(s[:5]).sum() - z[np.arange(5), labels[:5]].sum()) / 5))
