@@ -192,7 +192,7 @@ def run_lean(proto, data, epochs, seed):
     total = flat_p.size
     if adam:
         m, v = np.zeros(total, f32), np.zeros(total, f32)
-        s1, s2 = np.empty(total, f32), np.empty(total, f32)
+        s1 = np.empty(total, f32)
     L = len(P)
     xb = np.empty((n, sizes[0]), f32)
     tb = np.empty(n, t.dtype)
@@ -214,9 +214,9 @@ def run_lean(proto, data, epochs, seed):
             X = xb[:k]
             # mode="clip": no index check (a permutation is valid), so NumPy gathers straight
             # into out instead of into a temporary that it then copies.
-            np.take(x, idx, axis=0, out=X, mode="clip")
+            x.take(idx, axis=0, out=X, mode="clip")
             T = tb[:k]
-            np.take(t, idx, axis=0, out=T, mode="clip")
+            t.take(idx, axis=0, out=T, mode="clip")
             inp = X
             for l in range(L):                                  # forward
                 A = acts[l][:k]
@@ -236,7 +236,9 @@ def run_lean(proto, data, epochs, seed):
                         D *= A
                 inp = A
             Y = acts[-1][:k]                                    # fused softmax cross-entropy
-            Y -= Y.max(axis=1, keepdims=True)
+            # row maxima down the columns of the transposed copy: the same numbers,
+            # several times faster than Y.max(axis=1) along rows of 10 classes
+            Y -= Y.T.copy().max(axis=0)[:, None]
             loss = -Y[rows[:k], T].sum()
             np.exp(Y, out=Y)
             ssum = Y.sum(axis=1, keepdims=True)
@@ -256,19 +258,19 @@ def run_lean(proto, data, epochs, seed):
                     dY = D
             step += 1
             if adam:                                            # one flat vector for all layers
-                m *= BETA1
-                np.multiply(flat_g, 1 - BETA1, out=s1)
-                m += s1
                 v *= BETA2
                 np.multiply(flat_g, flat_g, out=s1)
                 s1 *= 1 - BETA2
                 v += s1
-                np.multiply(m, lr / (1 - BETA1 ** step), out=s1)
-                np.divide(v, 1 - BETA2 ** step, out=s2)
-                np.sqrt(s2, out=s2)
-                s2 += EPS
-                s1 /= s2
-                flat_p -= s1
+                m *= BETA1
+                flat_g *= 1 - BETA1                          # g is last needed here: from now on
+                m += flat_g                                   # it serves as scratch space
+                np.multiply(m, lr / (1 - BETA1 ** step), out=flat_g)
+                np.divide(v, 1 - BETA2 ** step, out=s1)
+                np.sqrt(s1, out=s1)
+                s1 += EPS
+                flat_g /= s1
+                flat_p -= flat_g
             else:
                 flat_g *= lr
                 flat_p -= flat_g
