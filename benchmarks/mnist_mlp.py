@@ -6,8 +6,8 @@ Peers, run side by side in one process and alternated, repeat after repeat:
 * ``lean``      -- a plain NumPy loop written as tightly as a good engineer would: plain
   arrays, one permutation per epoch, batches gathered with ``take(..., mode="clip")`` into
   reused buffers, every product written into a preallocated array, a fused softmax
-  cross-entropy, and in-place updates on one flat parameter vector (the strongest NumPy
-  baseline);
+  cross-entropy, in-place updates on one flat parameter vector, and every exact shortcut
+  nnlib takes (the strongest NumPy baseline; it checks nothing);
 * ``textbook``  -- a plain NumPy implementation in the classic way of textbooks (layer
   objects as in ゼロから作るDeep Learning: every mini-batch fancy-indexed from the data,
   new arrays at every step, every Affine layer returning dx);
@@ -141,13 +141,15 @@ def device_sync():
     return cupy.cuda.Device().synchronize
 
 
-def run_nnlib(proto, data, epochs, seed):
+def run_nnlib(proto, data, epochs, seed, keep=None):
     (x, t), (xt, tt) = data  # already on the back-end's device (moved once, in main)
     model = initial_model(proto, seed)
     opt = SGD(proto["lr"]) if proto["optimizer"] == "sgd" else Adam(proto["lr"])
     clock = EpochClock(device_sync())  # fit calls lap after every epoch (no evaluation in between)
     fit(model, SoftmaxCrossEntropy(), opt, x, t, epochs=epochs, batch_size=proto["batch"],
         rng=shuffle_rng(seed), progress=False, eval_train=False, callback=clock.lap)
+    if keep is not None:  # the trained weights, for tests that compare peers
+        keep["weights"] = [(l.params["W"], l.params["b"]) for l in model.layers if "W" in l.params]
     return clock, accuracy(model, xt, tt)
 
 
@@ -175,7 +177,7 @@ def flat_parameters(weights):
     return flat_p, flat_g, P, G
 
 
-def run_lean(proto, data, epochs, seed):
+def run_lean(proto, data, epochs, seed, keep=None):
     """Plain NumPy, written for speed: nothing is allocated inside the loop except the
     permutation (once per epoch) and a few tiny row vectors of the loss.
 
@@ -245,7 +247,7 @@ def run_lean(proto, data, epochs, seed):
             loss = float(loss + np.log(ssum).sum()) / k        # the loss is computed, as by every peer
             Y /= ssum
             Y[rows[:k], T] -= 1
-            Y *= 1.0 / k
+            Y /= k                                              # as nnlib: (p - 1) / n
             dY = Y
             for l in range(L - 1, -1, -1):                      # backward
                 below = xb[:k] if l == 0 else acts[l - 1][:k]
@@ -276,6 +278,8 @@ def run_lean(proto, data, epochs, seed):
                 flat_p -= flat_g
         clock.lap()
     errstate.__exit__(None, None, None)
+    if keep is not None:
+        keep["weights"] = P
     h = xt
     for l in range(L):
         h = h @ P[l][0] + P[l][1]

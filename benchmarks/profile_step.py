@@ -166,7 +166,7 @@ def lean_phases(proto, x, t, seed=0):
             c3 = clock()
             Y /= ssum
             Y[rows[:k], T] -= 1
-            Y *= 1.0 / k
+            Y /= k
             dY = Y
             c4 = clock()
             for l in range(L - 1, -1, -1):
