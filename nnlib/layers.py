@@ -477,6 +477,12 @@ def mlp(sizes, activation="relu", *, init=None, rng=None, dtype="float64", **act
     An activation follows every ``Linear`` except the last (the output layer returns
     scores; the loss applies softmax or sigmoid). ``init`` defaults to ``"he"`` for
     ReLU-like activations and ``"xavier"`` otherwise.
+
+    All parameters of the network live in one flat array (each layer's ``W`` and ``b`` are
+    views into it, with their own shapes), and all gradients in another, so that ``fit``
+    can update every parameter in a few NumPy calls. Nothing else changes: an array taken
+    from a layer stays the model's, and a layer's array may still be replaced by a new
+    one (training then updates the arrays one by one).
     """
     from .activations import get_activation
 

@@ -316,6 +316,10 @@ def fit(model, loss, optimizer, x_train, t_train, *, epochs: int, batch_size: in
     initial values if it fails in epoch 1) and attaches the finished epochs' history as
     ``err.history``.
 
+    Within an epoch the optimizer may use the gradient arrays (``model.grads``) as scratch
+    space once it has read them, since the next backward pass refills them; after ``fit``
+    returns they hold the gradients of the last mini-batch, as after a plain ``update``.
+
     Parameters
     ----------
     model : Sequential
