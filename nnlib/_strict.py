@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sys
 import types
+import weakref
 
 import numpy as _np
 
@@ -62,6 +63,11 @@ def _unwrap(value, who: str, allow_host: bool = False):
     if kind is list or kind is tuple:
         return kind(_unwrap(v, who, allow_host) for v in value)
     return value
+
+
+# id of a NumPy array that owns its memory -> the strict array made first on it (while that
+# one lives), so that ``view.base is original`` holds as for cupy.ndarray.
+_ROOTS = weakref.WeakValueDictionary()
 
 
 def _wrap(value):
@@ -226,7 +232,7 @@ class ndarray:
         The data; the strict array is a view of it (no copy).
     """
 
-    __slots__ = ("_a",)
+    __slots__ = ("_a", "__weakref__")
     __array_priority__ = 100
     __hash__ = None
 
@@ -234,6 +240,8 @@ class ndarray:
         if type(a) is not _np.ndarray:
             raise TypeError(f"strict.ndarray: expected a numpy.ndarray, got {type(a).__name__}")
         self._a = a
+        if a.base is None:  # the first strict array made on this memory, for ``base``
+            _ROOTS.setdefault(id(a), self)
 
     # ---- the NumPy protocols: no implicit conversion, NumPy calls come back here ----------
     def __array__(self, dtype=None, copy=None):
@@ -330,7 +338,12 @@ class ndarray:
 
     @property
     def base(self):
-        return None if self._a.base is None else ndarray(_np.asarray(self._a.base))
+        # As in CuPy, the very array the view was made from (views of views included).
+        root = self._a.base
+        if root is None:
+            return None
+        owner = _ROOTS.get(id(root))
+        return owner if owner is not None and owner._a is root else ndarray(_np.asarray(root))
 
     def take(self, indices, axis=None, out=None, **kwargs):
         _check_take("strict.ndarray.take", kwargs)

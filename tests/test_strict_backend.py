@@ -505,3 +505,31 @@ def test_digit_explorer_with_a_device_model_and_numpy_images():
     numpy_run, strict_run = host_runs(run)
     for key in numpy_run:
         np.testing.assert_array_equal(strict_run[key], numpy_run[key])
+
+
+def test_views_know_the_array_they_were_made_from(on_strict):
+    import nnlib.backend as B
+
+    xp = B.get_array_module(to_device(np.zeros(1)))
+    flat = xp.zeros(10)
+    view = flat[2:8].reshape(2, 3)
+    assert view.base is flat and flat[1:3].base is flat  # as cupy.ndarray.base
+    assert flat.base is None
+
+
+@pytest.mark.parametrize("make_opt", [lambda: SGD(0.1), lambda: Adam(0.01)])
+def test_fit_uses_the_whole_buffer_update_on_the_device(make_opt):
+    """mlp's flat storage and fit's whole-buffer update work on device arrays, and give
+    NumPy's numbers."""
+    x, t = data(50)
+
+    def run():
+        model = mlp([4, 8, 3], "relu", rng=np.random.default_rng(0), dtype="float64")
+        assert model._flat_buffers(model.params, model.grads) is not None
+        opt = make_opt()
+        fit(model, SoftmaxCrossEntropy(), opt, to_device(x), to_device(t), epochs=2,
+            batch_size=16, rng=np.random.default_rng(2), progress=False, eval_train=False)
+        state = {k: v for name in opt._state_names for k, v in getattr(opt, name).items()}
+        return {"params": model.params, "grads": model.grads, "state": state}
+
+    assert_same(*both(run), rtol=1e-12)
