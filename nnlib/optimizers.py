@@ -158,6 +158,14 @@ class Optimizer:
             if g.dtype != p.dtype:
                 raise TypeError(f"{who}: expected the gradient {k!r} of dtype {p.dtype} "
                                 f"(like the parameter), got {g.dtype}")
+        for name in self._state_names:  # e.g. Adam's m and v from an earlier model
+            for k, v in getattr(self, name).items():
+                if k in params and (v.shape != params[k].shape or v.dtype != params[k].dtype):
+                    raise ValueError(
+                        f"{who}: the optimizer's state {name}[{k!r}] has shape "
+                        f"{tuple(v.shape)} and dtype {v.dtype}, but the parameter has "
+                        f"{tuple(params[k].shape)} and {params[k].dtype}: this optimizer was "
+                        f"used for another model. Create a new optimizer for each model.")
         bad = self.nonfinite_keys(grads)
         if bad:
             raise FloatingPointError(f"{who}: expected finite gradients, got NaN or inf in "

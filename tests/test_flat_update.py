@@ -143,3 +143,25 @@ def test_one_optimizer_on_two_models_keeps_them_apart():
     _fit(a, opt, epochs=1)
     _fit(b, opt, epochs=1)  # a scratch array of a's size must not be reused
     assert all(np.isfinite(p).all() for p in b.params.values())
+
+
+@pytest.mark.parametrize("use_fit", [True, False])
+def test_an_optimizer_reused_on_another_model_is_refused_before_any_change(use_fit):
+    a = mlp([6, 8, 3], rng=np.random.default_rng(3), dtype="float32")
+    b = mlp([6, 4, 3], rng=np.random.default_rng(4), dtype="float32")
+    opt = Adam(0.01)
+    _fit(a, opt, epochs=1)
+    before = {k: p.copy() for k, p in b.params.items()}
+    m_before = {k: v.copy() for k, v in opt.m.items()}
+    with pytest.raises(ValueError, match=r"Adam.update: the optimizer's state m\['0.W'\] has "
+                                         r"shape \(6, 8\) and dtype float32, but the parameter "
+                                         r"has \(6, 4\) and float32: this optimizer was used "
+                                         r"for another model"):
+        if use_fit:
+            _fit(b, opt, epochs=1)
+        else:
+            opt.update(b.params, {k: np.ones_like(p) for k, p in b.params.items()})
+    for k, p in b.params.items():
+        np.testing.assert_array_equal(p, before[k], err_msg=k)
+    for k, v in opt.m.items():
+        np.testing.assert_array_equal(v, m_before[k], err_msg=k)
