@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/tables.py benchmarks/results/mnist_mlp_cpu_2026-12-02.json
+    python benchmarks/tables.py benchmarks/results/mnist_mlp_cpu_2026-12-02b.json
 
 Prints the environment, the protocol table (median seconds per epoch, wall-clock and CPU,
 × nnlib and × bound), the targets of issue 13 checked against the record, and the scaling
