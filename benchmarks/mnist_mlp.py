@@ -177,13 +177,20 @@ def flat_parameters(weights):
     return flat_p, flat_g, P, G
 
 
-def run_lean(proto, data, epochs, seed, keep=None):
+LEAN_PHASES = ("gather", "model.forward", "loss.forward", "loss.backward", "model.backward",
+               "optimizer.update")
+
+
+def run_lean(proto, data, epochs, seed, keep=None, phases=None):
     """Plain NumPy, written for speed: nothing is allocated inside the loop except the
     permutation (once per epoch) and a few tiny row vectors of the loss.
 
     All parameters live in one flat float32 vector and all gradients in another (the W and
     b of each layer are reshaped views), so SGD is two calls and Adam thirteen per step,
     whatever the number of layers.
+
+    ``phases``, a dict, receives the CPU seconds of each phase of ``LEAN_PHASES`` summed over
+    the steps (for ``profile_step.py``; the clocks are read only then).
     """
     (x, t), (xt, tt) = host(data)
     weights = initial_weights(proto, seed)
@@ -205,12 +212,19 @@ def run_lean(proto, data, epochs, seed, keep=None):
     rng = shuffle_rng(seed)
     N = x.shape[0]
     step = 0
+    timed = phases is not None
+    if timed:
+        tick = time.process_time
+        for key in LEAN_PHASES:
+            phases.setdefault(key, 0.0)
     clock = EpochClock()
     errstate = np.errstate(over="ignore")  # exp(-a) of the sigmoid may overflow to inf (then 1/inf = 0)
     errstate.__enter__()
     for _ in range(epochs):
         perm = rng.permutation(N)
         for s in range(0, N, n):
+            if timed:
+                c0 = tick()
             idx = perm[s:s + n]
             k = idx.shape[0]
             X = xb[:k]
@@ -219,6 +233,8 @@ def run_lean(proto, data, epochs, seed, keep=None):
             x.take(idx, axis=0, out=X, mode="clip")
             T = tb[:k]
             t.take(idx, axis=0, out=T, mode="clip")
+            if timed:
+                c1 = tick()
             inp = X
             for l in range(L):                                  # forward
                 A = acts[l][:k]
@@ -237,6 +253,8 @@ def run_lean(proto, data, epochs, seed, keep=None):
                         np.subtract(1, A, out=D)               # f' = y (1 - y)
                         D *= A
                 inp = A
+            if timed:
+                c2 = tick()
             Y = acts[-1][:k]                                    # fused softmax cross-entropy
             # row maxima down the columns of the transposed copy: the same numbers,
             # several times faster than Y.max(axis=1) along rows of 10 classes
@@ -245,10 +263,14 @@ def run_lean(proto, data, epochs, seed, keep=None):
             np.exp(Y, out=Y)
             ssum = Y.sum(axis=1, keepdims=True)
             loss = float(loss + np.log(ssum).sum()) / k        # the loss is computed, as by every peer
+            if timed:
+                c3 = tick()
             Y /= ssum
             Y[rows[:k], T] -= 1
             Y /= k                                              # as nnlib: (p - 1) / n
             dY = Y
+            if timed:
+                c4 = tick()
             for l in range(L - 1, -1, -1):                      # backward
                 below = xb[:k] if l == 0 else acts[l - 1][:k]
                 np.matmul(below.T, dY, out=G[l][0])
@@ -258,6 +280,8 @@ def run_lean(proto, data, epochs, seed, keep=None):
                     np.matmul(dY, P[l][0].T, out=D)
                     D *= masks[l - 1][:k]
                     dY = D
+            if timed:
+                c5 = tick()
             step += 1
             if adam:                                            # one flat vector for all layers
                 v *= BETA2
@@ -276,6 +300,11 @@ def run_lean(proto, data, epochs, seed, keep=None):
             else:
                 flat_g *= lr
                 flat_p -= flat_g
+            if timed:
+                c6 = tick()
+                for key, a, b in zip(LEAN_PHASES, (c0, c1, c2, c3, c4, c5),
+                                     (c1, c2, c3, c4, c5, c6)):
+                    phases[key] += b - a
         clock.lap()
     errstate.__exit__(None, None, None)
     if keep is not None:

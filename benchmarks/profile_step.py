@@ -11,7 +11,7 @@ it little):
   ``mlp``);
 * the matrix products alone (the bound of ``mnist_mlp.py``);
 * a whole epoch of ``fit`` (evaluation off), and the lean NumPy loop of ``mnist_mlp.py``,
-  whole and split into the same phases (its own code with clocks), so that each phase of
+  whole and split into the same phases (``run_lean(..., phases=)``), so that each phase of
   nnlib can be compared with the lean loop's.
 
 "fit overhead" is the training loop of fit's first epoch minus the sum of the phases: what the loop itself adds (the per-step checks of the loss,
@@ -108,99 +108,9 @@ def phases(proto, x, t, seed=0):
 
 
 def lean_phases(proto, x, t, seed=0):
-    """The same phases in the lean NumPy loop of ``mnist_mlp.py`` (its code, with clocks)."""
-    weights = bench.initial_weights(proto, seed)
-    relu, lr, n = proto["activation"] == "relu", proto["lr"], proto["batch"]
-    adam = proto["optimizer"] == "adam"
-    f32 = np.float32
-    flat_p, flat_g, P, G = bench.flat_parameters(weights)
-    total = flat_p.size
-    m, v = np.zeros(total, f32), np.zeros(total, f32)
-    s1 = np.empty(total, f32)
-    sizes, L = proto["sizes"], len(P)
-    xb, tb = np.empty((n, sizes[0]), f32), np.empty(n, t.dtype)
-    acts = [np.empty((n, k), f32) for k in sizes[1:]]
-    deltas = [np.empty((n, k), f32) for k in sizes[1:]]
-    masks = [np.empty((n, k), f32) for k in sizes[1:-1]]
-    rows = np.arange(n)
-    perm = bench.shuffle_rng(seed).permutation(x.shape[0])
-    clock = time.process_time
-    out = dict.fromkeys(("gather", "model.forward", "loss.forward", "loss.backward",
-                         "model.backward", "optimizer.update"), 0.0)
-    step = 0
-    with np.errstate(over="ignore"):
-        for s in range(0, x.shape[0], n):
-            c0 = clock()
-            idx = perm[s:s + n]
-            k = idx.shape[0]
-            x.take(idx, axis=0, out=xb[:k], mode="clip")
-            t.take(idx, axis=0, out=tb[:k], mode="clip")
-            T = tb[:k]
-            c1 = clock()
-            inp = xb[:k]
-            for l in range(L):
-                A = acts[l][:k]
-                np.matmul(inp, P[l][0], out=A)
-                A += P[l][1]
-                if l < L - 1:
-                    if relu:
-                        np.maximum(A, 0, out=A)
-                        np.sign(A, out=masks[l][:k])
-                    else:
-                        np.negative(A, out=A)
-                        np.exp(A, out=A)
-                        A += 1
-                        np.reciprocal(A, out=A)
-                        D = masks[l][:k]
-                        np.subtract(1, A, out=D)
-                        D *= A
-                inp = A
-            c2 = clock()
-            Y = acts[-1][:k]
-            # row maxima down the columns of the transposed copy: the same numbers,
-            # several times faster than Y.max(axis=1) along rows of 10 classes
-            Y -= Y.T.copy().max(axis=0)[:, None]
-            loss = -Y[rows[:k], T].sum()
-            np.exp(Y, out=Y)
-            ssum = Y.sum(axis=1, keepdims=True)
-            loss = float(loss + np.log(ssum).sum()) / k
-            c3 = clock()
-            Y /= ssum
-            Y[rows[:k], T] -= 1
-            Y /= k
-            dY = Y
-            c4 = clock()
-            for l in range(L - 1, -1, -1):
-                below = xb[:k] if l == 0 else acts[l - 1][:k]
-                np.matmul(below.T, dY, out=G[l][0])
-                dY.sum(axis=0, out=G[l][1])
-                if l > 0:
-                    D = deltas[l - 1][:k]
-                    np.matmul(dY, P[l][0].T, out=D)
-                    D *= masks[l - 1][:k]
-                    dY = D
-            c5 = clock()
-            step += 1
-            if adam:
-                v *= bench.BETA2
-                np.multiply(flat_g, flat_g, out=s1)
-                s1 *= 1 - bench.BETA2
-                v += s1
-                m *= bench.BETA1
-                flat_g *= 1 - bench.BETA1                          # g is last needed here: from now on
-                m += flat_g                                   # it serves as scratch space
-                np.multiply(m, lr / (1 - bench.BETA1 ** step), out=flat_g)
-                np.divide(v, 1 - bench.BETA2 ** step, out=s1)
-                np.sqrt(s1, out=s1)
-                s1 += bench.EPS
-                flat_g /= s1
-                flat_p -= flat_g
-            else:
-                flat_g *= lr
-                flat_p -= flat_g
-            c6 = clock()
-            for key, a, b in zip(out, (c0, c1, c2, c3, c4, c5), (c1, c2, c3, c4, c5, c6)):
-                out[key] += b - a
+    """The same phases in the lean NumPy loop of ``mnist_mlp.py`` (one epoch, its clocks on)."""
+    out = {}
+    bench.run_lean(proto, ((x, t), (x[:1], t[:1])), 1, seed, phases=out)
     return out
 
 
