@@ -188,6 +188,7 @@ class Optimizer:
         The hyperparameters are read once per update into ``h`` (a plain dict), not once
         per parameter and formula: each ``self.lr`` goes through the checking attribute.
         """
+        self._begin_step()
         h = {name: getattr(self, name) for name in self._hyper_names}
         wd = h["weight_decay"]
         for k, p in params.items():
@@ -199,6 +200,9 @@ class Optimizer:
                 b += g
                 g = b
             self._step(k, p, g, xp, a, h)
+
+    def _begin_step(self) -> None:
+        """Called once per update, before any parameter changes (Adam counts time steps)."""
 
     def _step(self, k, p, g, xp, a, h, g_free=False):  # pragma: no cover - abstract
         """Update ``p`` in place from ``g``; ``a`` is a scratch array, ``h`` the hyperparameters.
@@ -251,6 +255,7 @@ class Optimizer:
         if self.weight_decay != 0.0 or not self._flat_state(flat_p, params):
             self._apply(params, grads)
             return
+        self._begin_step()
         h = {name: getattr(self, name) for name in self._hyper_names}
         xp, a, _ = self._scratch(_ALL, flat_p)
         self._step(_ALL, flat_p, flat_g, xp, a, h, g_free)
@@ -404,16 +409,8 @@ class Adam(Optimizer):
         self.m, self.v = {}, {}
         self._buf2 = {}
 
-    def _apply(self, params, grads):
+    def _begin_step(self):
         self.t += 1  # one time step for all parameters
-        super()._apply(params, grads)
-
-    def _apply_flat(self, flat_p, flat_g, params, grads, g_free=False):
-        if self.weight_decay != 0.0 or not self._flat_state(flat_p, params):
-            self._apply(params, grads)  # counts the step itself
-            return
-        self.t += 1
-        super()._apply_flat(flat_p, flat_g, params, grads, g_free)
 
     def _step(self, k, p, g, xp, a, h, g_free=False):
         m, v = self._state("m", k, p), self._state("v", k, p)
