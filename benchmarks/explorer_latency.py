@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -141,7 +140,7 @@ def lab_rows(browser, repeats: int):
     # The same JupyterLab start-up as the book's JupyterLab check (free port, no token,
     # settings in a temporary folder), serving the folder of the generated notebook.
     sys.path.insert(0, str(ROOT / "tools"))
-    from jupyterlab_check import start_lab
+    from jupyterlab_check import start_lab, stop_lab
 
     jl, url = start_lab(tmp / "lab", root=tmp)
     try:
@@ -165,11 +164,7 @@ def lab_rows(browser, repeats: int):
         page.close()
         return rows
     finally:
-        jl.terminate()
-        try:
-            jl.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            jl.kill()
+        stop_lab(jl)
 
 
 def main(argv=None):

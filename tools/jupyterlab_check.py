@@ -82,6 +82,15 @@ def start_lab(tmp: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
     raise SystemExit("jupyter lab did not answer within 60 s")
 
 
+def stop_lab(proc: subprocess.Popen) -> None:
+    """Stop a JupyterLab started by ``start_lab`` (killed if it does not exit in 20 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 # Runs in the page: what a reader sees of the open notebook.
 PAGE_STATE = r"""
 () => {
@@ -194,11 +203,7 @@ def main(argv=None) -> int:
                         pass
                 browser.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_lab(proc)
     for msg in problems:
         print("FAIL", msg)
     print(f"{len(paths)} notebook(s), {len(problems)} problem(s), {time.time() - t0:.0f} s")
